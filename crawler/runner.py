@@ -1,0 +1,212 @@
+"""Drive scenarios through Chromium, observing after every step, and save each one as it finishes."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+from crawler import browser as browsers
+from crawler import evidence, rules, snapshot, steps
+from crawler.consent import Lexicon, default_lexicon
+from crawler.errors import StepFailed
+from crawler.models import (
+    Finding,
+    Observation,
+    RunResult,
+    ScenarioFile,
+    ScenarioResult,
+    Settle,
+    Thresholds,
+)
+from crawler.store import Store
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    base_url: str = ""
+    concurrency: int = 1
+    headed: bool = False
+    browser_path: str | None = None
+    screenshots: bool = True
+
+
+Progress = Callable[[str, ScenarioResult | None], None]
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def new_run_id() -> str:
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(2)
+
+
+async def run(
+    files: Sequence[ScenarioFile], options: RunOptions, store: Store, progress: Progress
+) -> RunResult:
+    """Run every scenario; a crash or kill loses at most the scenarios still in flight."""
+    run_result = RunResult(id=new_run_id(), started_at=now(), base_url=options.base_url)
+    store.begin_run(run_result)
+    results: list[ScenarioResult | None] = [None] * len(files)
+    try:
+        async with async_playwright() as playwright:
+            chromium = await browsers.launch(playwright, options.browser_path, options.headed)
+            limit = asyncio.Semaphore(max(1, options.concurrency))
+
+            async def one(position: int, item: ScenarioFile) -> None:
+                async with limit:
+                    progress(item.scenario.name, None)
+                    result = await run_scenario(chromium, item, options, store, run_result.id)
+                    store.save_scenario(run_result.id, result)
+                    results[position] = result
+                    progress(item.scenario.name, result)
+
+            try:
+                await asyncio.gather(*(one(i, item) for i, item in enumerate(files)))
+            finally:
+                await chromium.close()
+        run_result.status = "completed"
+    except (asyncio.CancelledError, KeyboardInterrupt):
+        run_result.status = "interrupted"
+        raise
+    finally:
+        run_result.scenarios = [r for r in results if r is not None]
+        run_result.finished_at = now()
+        if run_result.status == "running":
+            run_result.status = "failed"
+        store.finish_run(run_result)
+    return run_result
+
+
+async def run_scenario(
+    chromium: Browser, item: ScenarioFile, options: RunOptions, store: Store, run_id: str
+) -> ScenarioResult:
+    scenario = item.scenario
+    result = ScenarioResult(
+        name=scenario.name,
+        title=scenario.title,
+        file=item.path,
+        tags=tuple(scenario.tags),
+        started_at=now(),
+    )
+    lexicon = Lexicon.load(scenario.lexicon) if scenario.lexicon else default_lexicon()
+    shots = store.screenshot_dir(run_id, scenario.name) if options.screenshots else None
+    context = await chromium.new_context(**scenario.context_options())
+    observer = _Observer(store, shots, lexicon, scenario.thresholds, scenario.settle)
+    try:
+        await snapshot.install(context)
+        page = await context.new_page()
+        page.set_default_timeout(scenario.timeout_ms)
+        url = steps.resolve_url(options.base_url, scenario.url)
+        try:
+            await page.goto(url, timeout=scenario.timeout_ms)
+        except PlaywrightError as exc:
+            raise StepFailed(f"could not open {url}: {_reason(exc)}") from None
+        await observer.observe(page, 0, "open", f"open {scenario.url}", url)
+        for index, step in enumerate(scenario.steps, start=1):
+            action, label, target = steps.describe(step)
+            timeout = step.timeout_ms or scenario.timeout_ms
+            try:
+                await steps.RUNNERS[action](page, step, steps.StepContext(options.base_url, timeout))
+            except PlaywrightTimeout:
+                raise StepFailed(
+                    f"step {index} ({label}): nothing matched within {timeout} ms"
+                    " (is the selector right, and does the page show it?)"
+                ) from None
+            except PlaywrightError as exc:
+                raise StepFailed(f"step {index} ({label}): {_reason(exc)}") from None
+            await observer.observe(page, index, action, label, target)
+    except StepFailed as exc:
+        result.status, result.error = "error", str(exc)
+    except PlaywrightError as exc:
+        result.status, result.error = "error", f"the browser failed: {_reason(exc)}"
+    finally:
+        await context.close()
+    result.steps = observer.observations
+    result.findings = observer.findings()
+    if result.status != "error":
+        result.status = "findings" if result.findings else "ok"
+    result.finished_at = now()
+    return result
+
+
+class _Observer:
+    """Observes after each step and captures evidence for findings while the page still shows them."""
+
+    def __init__(
+        self,
+        store: Store,
+        shots: Path | None,
+        lexicon: Lexicon,
+        thresholds: Thresholds,
+        settle: Settle,
+    ) -> None:
+        self.store, self.shots, self.lexicon = store, shots, lexicon
+        self.thresholds, self.settle = thresholds, settle
+        self.observations: list[Observation] = []
+        self.evidence: dict[tuple[str, str, int], dict[str, str]] = {}
+
+    async def observe(self, page: Page, index: int, action: str, name: str, target: str | None) -> None:
+        try:
+            settle_ms, settled = await snapshot.settle(page, self.settle)
+            controls, gaps = await snapshot.take(page, self.lexicon)
+        except PlaywrightError as exc:
+            if "context was destroyed" not in str(exc) and "navigat" not in str(exc):
+                raise
+            # The step started a navigation: observe the page it led to.
+            settle_ms, settled = await snapshot.settle(page, self.settle)
+            controls, gaps = await snapshot.take(page, self.lexicon)
+        screenshot = None
+        if self.shots is not None:
+            path = self.shots / f"{index:03d}.png"
+            await evidence.screenshot(page, path)
+            screenshot = self.store.relative(path)
+        observation = Observation(
+            index=index,
+            action=action,
+            name=name,
+            url=page.url,
+            controls=controls,
+            settle_ms=settle_ms,
+            settled=settled,
+            screenshot=screenshot,
+            gaps=gaps,
+            target=target,
+        )
+        self.observations.append(observation)
+        if self.shots is not None:
+            await self._capture_evidence(page, observation)
+
+    async def _capture_evidence(self, page: Page, observation: Observation) -> None:
+        assert self.shots is not None
+        controls = {c.key: c for c in observation.controls}
+        for finding in rules.evaluate(self.observations, self.thresholds):
+            ident = (finding.rule, finding.control, finding.step)
+            if finding.step != observation.index or ident in self.evidence:
+                continue
+            control = controls[finding.control]
+            stem = f"{observation.index:03d}-{finding.rule}-{finding.control.rsplit(':', 1)[-1]}"
+            files = await evidence.capture(page, control, self.shots, stem)
+            self.evidence[ident] = {kind: self.store.relative(p) for kind, p in files.items()}
+
+    def findings(self) -> list[Finding]:
+        found = rules.evaluate(self.observations, self.thresholds)
+        return [_with_evidence(f, self.evidence.get((f.rule, f.control, f.step), {})) for f in found]
+
+
+def _with_evidence(finding: Finding, files: dict[str, str]) -> Finding:
+    return replace(finding, evidence=files) if files else finding
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip()
+    first = text.splitlines()[0] if text else type(exc).__name__
+    return first.removeprefix("Error: ").strip()
