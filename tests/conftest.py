@@ -1,0 +1,99 @@
+"""Shared fixtures: the browser pytest-playwright launches is the one the crawler would find."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Playwright
+
+from crawler import browser
+from crawler.server import SiteServer
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(
+    browser_type_launch_args: dict[str, Any], playwright: Playwright
+) -> dict[str, Any]:
+    return {
+        **browser_type_launch_args,
+        "executable_path": browser.find(playwright_path=playwright.chromium.executable_path),
+        "args": list(browser.QUIET_FLAGS),
+    }
+
+
+PAGES = Path(__file__).parent / "pages"
+
+
+@dataclass
+class Crawl:
+    code: int
+    stdout: str
+    stderr: str
+    db: Path
+    doc: dict[str, Any] | None
+
+    def scenario(self, name: str) -> dict[str, Any]:
+        assert self.doc is not None, self.stderr
+        return next(s for s in self.doc["scenarios"] if s["name"] == name)
+
+
+@pytest.fixture(scope="session")
+def site() -> Iterator[SiteServer]:
+    with SiteServer(PAGES) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def other_site() -> Iterator[SiteServer]:
+    """The same pages on a second port: a second origin, so its iframes are cross-origin."""
+    with SiteServer(PAGES) as server:
+        yield server
+
+
+def run_cli(*args: str, cwd: Path | None = None, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    """The real command line in its own process, as a user or a scheduler runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "crawler", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=timeout,
+        check=False,
+        env={**os.environ, "NO_COLOR": "1", "COLUMNS": "200"},
+    )
+
+
+@pytest.fixture
+def crawl(tmp_path: Path, site: SiteServer) -> Callable[..., Crawl]:
+    """Write scenarios (name -> YAML text) into a folder and run `crawler run` on it."""
+
+    def run(scenarios: dict[str, str], *extra: str, base_url: str | None = None) -> Crawl:
+        folder = tmp_path / "scenarios"
+        folder.mkdir(exist_ok=True)
+        for name, text in scenarios.items():
+            (folder / f"{name}.yaml").write_text(textwrap.dedent(text), encoding="utf-8")
+        db, out = tmp_path / "crawl.db", tmp_path / "out.json"
+        done = run_cli(
+            "run",
+            str(folder),
+            "--db",
+            str(db),
+            "--json",
+            str(out),
+            "--base-url",
+            base_url or site.url,
+            *extra,
+        )
+        doc = json.loads(out.read_text(encoding="utf-8")) if out.exists() else None
+        return Crawl(done.returncode, done.stdout, done.stderr, db, doc)
+
+    return run
