@@ -42,7 +42,11 @@ HOW_TO_GET_ONE = (
 )
 
 
-def find(explicit: str | None = None, playwright_path: str | None = None) -> str:
+def find(
+    explicit: str | None = None,
+    playwright_path: str | None = None,
+    candidates: tuple[str, ...] = SYSTEM_CANDIDATES,
+) -> str:
     """Return the path of the browser to launch, in the documented order of preference."""
     chosen = explicit or os.environ.get(ENV_VAR)
     if chosen:
@@ -54,7 +58,7 @@ def find(explicit: str | None = None, playwright_path: str | None = None) -> str
         return chosen
     if playwright_path and _is_executable(playwright_path):
         return playwright_path
-    for candidate in SYSTEM_CANDIDATES:
+    for candidate in candidates:
         found = candidate if candidate.startswith("/") else shutil.which(candidate)
         if found and _is_executable(found):
             return found

@@ -19,7 +19,6 @@ from crawler import __version__, export, runner, scenario
 from crawler.errors import EXIT_FINDINGS, EXIT_OK, EXIT_SCENARIO_ERROR, CrawlerError, ScenarioError
 from crawler.models import GotoStep, RunResult, ScenarioFile, ScenarioResult
 from crawler.rules import RULES
-from crawler.store import Store
 
 DEFAULT_DB = "crawl.db"
 DEFAULT_SCENARIOS = "scenarios"
@@ -319,13 +318,8 @@ def _require_base_url(files: list[ScenarioFile], base_url: str) -> None:
 
 
 def _crawl(files: list[ScenarioFile], options: runner.RunOptions, db: str) -> RunResult:
-    store = Store(db)
     started = time.monotonic()
-    progress = _progress_printer(len(files))
-    try:
-        result = asyncio.run(runner.run(files, options, store, progress))
-    finally:
-        store.close()
+    result = asyncio.run(runner.run(files, options, db, _progress_printer(len(files))))
     findings = sum(len(s.findings) for s in result.scenarios)
     errors = sum(s.status == "error" for s in result.scenarios)
     err.print(

@@ -46,14 +46,15 @@ PURPOSE_IDS = (
 )
 GENERIC = "consent"
 NOT_CONSENT = "not_consent"
-CATEGORIES = frozenset((*PURPOSE_IDS, GENERIC, NOT_CONSENT))
+REFUSAL = "refusal"
+CATEGORIES = frozenset((*PURPOSE_IDS, GENERIC, NOT_CONSENT, REFUSAL))
 
 REQUIRED_PURPOSES = frozenset({"terms"})
 OPTIONAL_PURPOSES = frozenset(
     {"sharing", "marketing", "personalised-ads", "credit", "location", "analytics", "contact"}
 )
 
-_FILE_KEYS = frozenset({"language", "name", "purposes", "not_consent"})
+_FILE_KEYS = frozenset({"language", "name", "purposes", "not_consent", "refusal"})
 _PURPOSE_KEYS = frozenset((*PURPOSE_IDS, GENERIC))
 # Scenario phrases carry no language of their own.
 _NO_LANGUAGE = ""
@@ -101,6 +102,8 @@ class Classification:
     purposes: tuple[str, ...]
     matched: tuple[str, ...]
     languages: tuple[str, ...]
+    refusal: bool = False
+    """The label opens with a refusal ("No", "Disagree", "不同意"): ticking it withholds consent."""
 
 
 def normalise(text: str) -> str:
@@ -279,7 +282,8 @@ def _parse_file(name: str, data: object) -> tuple[str, list[_Phrase]]:
     clashes = {p.key for p in phrases} & {p.key for p in not_consent}
     if clashes:
         raise LexiconError(f"{name}: phrases both consent and not consent: {sorted(clashes)}")
-    return language, phrases + not_consent
+    refusal = _phrases(REFUSAL, language, data.get(REFUSAL, []), f"{name}: {REFUSAL}", unique=True)
+    return language, phrases + not_consent + refusal
 
 
 class _StrictLoader(_SafeLoader):
@@ -334,6 +338,8 @@ class Lexicon:
         hits = self._hits(label) or self._hits(nearby_text)
         entries = [e for hit in hits for e in hit.entries]
         categories = {e.category for e in entries}
+        # Only a leading refusal makes an option a refusal: "Yes please. No spam, ever." is not one.
+        refusal = any(h.start == 0 and any(e.category == REFUSAL for e in h.entries) for h in hits)
         purposes = tuple(sorted(categories & set(PURPOSE_IDS)))
         consent = bool(purposes) or (GENERIC in categories and NOT_CONSENT not in categories)
         return Classification(
@@ -341,6 +347,7 @@ class Lexicon:
             purposes=purposes,
             matched=tuple(dict.fromkeys(e.phrase for e in entries)),
             languages=_best_languages(hits),
+            refusal=refusal,
         )
 
     def _hits(self, text: str) -> list[_Hit]:

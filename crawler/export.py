@@ -78,6 +78,7 @@ def _control(c: Control) -> dict[str, Any]:
         "label_source": c.label_source,
         "nearby_text": c.nearby_text,
         "purposes": list(c.purposes),
+        "refusal": c.refusal,
         "disabled": c.disabled,
         "acted": c.acted,
         "selector": c.selector,

@@ -18,8 +18,11 @@ from pydantic import (
     ValidationError,
     ValidatorFunctionWrapHandler,
     WrapValidator,
+    field_validator,
 )
 from pydantic_core import PydanticCustomError
+
+from crawler.consent import CATEGORIES
 
 Selector = Annotated[str, Field(min_length=1)]
 
@@ -201,8 +204,18 @@ class Scenario(Strict):
     timeout_ms: Annotated[int, Field(gt=0, le=600_000)] = 10_000
     settle: Settle = Settle()
     thresholds: Thresholds = Thresholds()
-    lexicon: dict[str, list[str]] = {}
+    lexicon: dict[str, list[Annotated[str, Field(min_length=1)]]] = {}
     steps: list[Step] = []
+
+    @field_validator("lexicon")
+    @classmethod
+    def _known_categories(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        unknown = sorted(set(value) - CATEGORIES)
+        if unknown:
+            raise ValueError(
+                f"unknown lexicon category {', '.join(unknown)}; use {', '.join(sorted(CATEGORIES))}"
+            )
+        return value
 
     def context_options(self) -> dict[str, Any]:
         names = ("locale", "viewport", "user_agent", "is_mobile", "timezone_id", "color_scheme")
@@ -251,6 +264,7 @@ class Control:
     selector: str
     acted: bool
     consent: bool = False
+    refusal: bool = False
     purposes: tuple[str, ...] = ()
     matched: tuple[str, ...] = ()
     box: Box | None = None
@@ -267,6 +281,11 @@ class Control:
     @property
     def shown_label(self) -> str:
         return self.label or self.nearby_text
+
+    @property
+    def gives_consent(self) -> bool:
+        """Ticked, on a consent control, and not an option that refuses."""
+        return self.consent and self.checked is True and not self.refusal
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,7 @@ def _first_sightings(observations: Sequence[Observation]) -> Iterator[tuple[Obse
 
 def _preselected(observations: Sequence[Observation], _: Thresholds) -> Iterator[Finding]:
     for observation, control in _first_sightings(observations):
-        if control.consent and control.checked is True and not control.acted:
+        if control.gives_consent and not control.acted:
             state = " (and it cannot be unticked)" if control.disabled else ""
             yield _finding(
                 "preselected-consent",
@@ -75,13 +75,7 @@ def _changed_without_action(observations: Sequence[Observation], _: Thresholds) 
         previous = {c.key: c for c in before.controls}
         for control in after.controls:
             old = previous.get(control.key)
-            if (
-                old is not None
-                and control.consent
-                and old.checked is not True
-                and control.checked is True
-                and not control.acted
-            ):
+            if old is not None and not old.gives_consent and control.gives_consent and not control.acted:
                 yield _finding(
                     "consent-changed-without-action",
                     after,
@@ -102,7 +96,7 @@ def _given_by_default(
         for control in observation.controls:
             if control.acted:
                 touched.add(control.key)
-            if control.consent and control.checked is True and control.key not in touched:
+            if control.gives_consent and control.key not in touched:
                 states.setdefault(control.key, []).append((observation, control))
     return states
 

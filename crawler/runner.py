@@ -50,29 +50,42 @@ def new_run_id() -> str:
 
 
 async def run(
-    files: Sequence[ScenarioFile], options: RunOptions, store: Store, progress: Progress
+    files: Sequence[ScenarioFile], options: RunOptions, db: str | Path, progress: Progress
 ) -> RunResult:
-    """Run every scenario; a crash or kill loses at most the scenarios still in flight."""
+    """Run every scenario; a crash or kill loses at most the scenarios still in flight.
+
+    The browser is found before the database is touched, so a machine without one writes nothing.
+    """
+    async with async_playwright() as playwright:
+        chromium = await browsers.launch(playwright, options.browser_path, options.headed)
+        try:
+            store = Store(db)
+            try:
+                return await _run_all(chromium, files, options, store, progress)
+            finally:
+                store.close()
+        finally:
+            await chromium.close()
+
+
+async def _run_all(
+    chromium: Browser, files: Sequence[ScenarioFile], options: RunOptions, store: Store, progress: Progress
+) -> RunResult:
     run_result = RunResult(id=new_run_id(), started_at=now(), base_url=options.base_url)
     store.begin_run(run_result)
     results: list[ScenarioResult | None] = [None] * len(files)
+    limit = asyncio.Semaphore(max(1, options.concurrency))
+
+    async def one(position: int, item: ScenarioFile) -> None:
+        async with limit:
+            progress(item.scenario.name, None)
+            result = await run_scenario(chromium, item, options, store, run_result.id)
+            store.save_scenario(run_result.id, result)
+            results[position] = result
+            progress(item.scenario.name, result)
+
     try:
-        async with async_playwright() as playwright:
-            chromium = await browsers.launch(playwright, options.browser_path, options.headed)
-            limit = asyncio.Semaphore(max(1, options.concurrency))
-
-            async def one(position: int, item: ScenarioFile) -> None:
-                async with limit:
-                    progress(item.scenario.name, None)
-                    result = await run_scenario(chromium, item, options, store, run_result.id)
-                    store.save_scenario(run_result.id, result)
-                    results[position] = result
-                    progress(item.scenario.name, result)
-
-            try:
-                await asyncio.gather(*(one(i, item) for i, item in enumerate(files)))
-            finally:
-                await chromium.close()
+        await asyncio.gather(*(one(i, item) for i, item in enumerate(files)))
         run_result.status = "completed"
     except (asyncio.CancelledError, KeyboardInterrupt):
         run_result.status = "interrupted"

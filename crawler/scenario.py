@@ -140,7 +140,7 @@ def _describe(file: Path, root: yaml.Node, error: Any) -> str:
         keys = [k.value for k, _ in node.value] if isinstance(node, yaml.MappingNode) else []
         message = _unknown_step_message(keys)
     else:
-        message = error["msg"]
+        message = error["msg"].removeprefix("Value error, ")
         if "input" in error and kind.endswith("_type"):
             message += f", got {error['input']!r}"
     prefix = f"{where}: " if where else ""

@@ -147,6 +147,7 @@ def _control(
         selector=str(item.get("selector") or ""),
         acted=bool(item.get("acted")),
         consent=classification.consent,
+        refusal=classification.refusal,
         purposes=classification.purposes,
         matched=classification.matched,
         box=Box(round(vx + float(scroll["x"]), 1), round(page_y, 1), round(width, 1), round(height, 1)),

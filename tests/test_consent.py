@@ -518,3 +518,20 @@ def test_empty_lexicon_folder_is_rejected(lexicon_dir: Path) -> None:
     (lexicon_dir / "lexicon").mkdir()
     with pytest.raises(LexiconError, match="no lexicon files"):
         Lexicon.load()
+
+
+@pytest.mark.parametrize(
+    ("label", "refusal"),
+    [
+        ("Disagree Personalised advertising", True),
+        ("Agree Personalised advertising", False),
+        ("不同意 个性化广告", True),
+        ("Nein Personalisierte Werbung", True),
+        ("Yes, send me offers by email. No spam, ever.", False),
+        ("I do not want to receive marketing emails", True),
+    ],
+)
+def test_an_option_that_opens_with_a_refusal_withholds_consent(label: str, refusal: bool) -> None:
+    classification = default_lexicon().classify(label)
+    assert classification.consent is True
+    assert classification.refusal is refusal
