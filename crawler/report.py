@@ -108,6 +108,7 @@ class Cell:
 class Row:
     anchor: str
     label: str
+    nearby_text: str
     key: str
     kind: str
     consent: bool
@@ -316,7 +317,8 @@ def _grid(steps: list[StepRecord], records: list[ControlRecord], findings: list[
         rows.append(
             Row(
                 anchor=f"control-{control_id}",
-                label=next((r.shown_label for r in observed if r.shown_label), ""),
+                label=next((r.label for r in observed if r.label), ""),
+                nearby_text=next((r.nearby_text for r in observed if r.nearby_text), ""),
                 key=first.key,
                 kind=first.kind,
                 consent=any(r.consent for r in observed),
