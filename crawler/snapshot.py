@@ -25,6 +25,12 @@ INIT_JS = _script("init.js")
 SNAPSHOT_JS = _script("snapshot.js")
 SETTLE_JS = _script("settle.js")
 
+LATE_INIT_GAP = {
+    "reason": "not-instrumented",
+    "detail": "page code ran before the crawler's init script in this frame: closed shadow roots "
+    "made earlier cannot be reached, and patched DOM built-ins may mislead",
+}
+
 _CONTENT_OFFSET_JS = """(frameElement) => {
   const style = getComputedStyle(frameElement);
   return [frameElement.clientLeft + parseFloat(style.paddingLeft) || 0,
@@ -96,6 +102,10 @@ async def _evaluate_json(frame: Frame, script: str, arg: dict[str, Any]) -> Any:
 
 async def _frame_view(frame: Frame, main: Frame) -> _FrameView:
     data = await _evaluate_json(frame, SNAPSHOT_JS, {"reset": True, "json": True})
+    if data.get("needs_init"):
+        await frame.evaluate(INIT_JS)
+        data = await _evaluate_json(frame, SNAPSHOT_JS, {"reset": True, "json": True})
+        data.setdefault("uninspectable", []).append(LATE_INIT_GAP)
     offset = (0.0, 0.0)
     if frame is not main:
         element = await frame.frame_element()

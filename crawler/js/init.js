@@ -29,8 +29,7 @@
     return typeof ctor === 'function' ? ctor.prototype : undefined;
   }
 
-  // Keep this table in step with captureBuiltins() in snapshot.js, which rebuilds it from
-  // the live (possibly tampered) prototypes when this script was not installed.
+  // Everything snapshot.js and settle.js call on page objects goes through this table.
   function captureBuiltins(w) {
     const Doc = protoOf(w.Document);
     const Frag = protoOf(w.DocumentFragment);

@@ -36,157 +36,15 @@
 
   // ---------------------------------------------------------------- built-ins
 
-  const getDescriptor = Object.getOwnPropertyDescriptor;
-  const freeze = Object.freeze;
-
-  function method(owner, name) {
-    const d = owner ? getDescriptor(owner, name) : undefined;
-    return d && typeof d.value === 'function' ? d.value : undefined;
-  }
-
-  function getter(owner, name) {
-    const d = owner ? getDescriptor(owner, name) : undefined;
-    return d && typeof d.get === 'function' ? d.get : undefined;
-  }
-
-  function protoOf(ctor) {
-    return typeof ctor === 'function' ? ctor.prototype : undefined;
-  }
-
-  // Keep this table in step with captureBuiltins() in init.js.
-  function captureBuiltins(w) {
-    const Doc = protoOf(w.Document);
-    const Frag = protoOf(w.DocumentFragment);
-    const Shadow = protoOf(w.ShadowRoot);
-    const Elem = protoOf(w.Element);
-    const HTMLElem = protoOf(w.HTMLElement);
-    const Node = protoOf(w.Node);
-    const Input = protoOf(w.HTMLInputElement);
-    const Button = protoOf(w.HTMLButtonElement);
-    const Label = protoOf(w.HTMLLabelElement);
-    const Slot = protoOf(w.HTMLSlotElement);
-    const NodeListP = protoOf(w.NodeList);
-    const Collection = protoOf(w.HTMLCollection);
-    const Rect = protoOf(w.DOMRectReadOnly);
-    const Style = protoOf(w.CSSStyleDeclaration);
-    const CharData = protoOf(w.CharacterData);
-    const Evt = protoOf(w.Event);
-    const Target = protoOf(w.EventTarget);
-    const Perf = protoOf(w.Performance);
-    const MO = protoOf(w.MutationObserver);
-    const WM = protoOf(w.WeakMap);
-    const WS = protoOf(w.WeakSet);
-    const Str = w.String.prototype;
-    return freeze({
-      __proto__: null,
-      apply: w.Reflect.apply,
-      defineProperty: w.Reflect.defineProperty,
-      // Document / shadow root / fragment
-      docQuerySelectorAll: method(Doc, 'querySelectorAll'),
-      fragQuerySelectorAll: method(Frag, 'querySelectorAll'),
-      docGetElementById: method(Doc, 'getElementById'),
-      fragGetElementById: method(Frag, 'getElementById'),
-      docElementFromPoint: method(Doc, 'elementFromPoint'),
-      shadowElementFromPoint: method(Shadow, 'elementFromPoint'),
-      docDocumentElement: getter(Doc, 'documentElement'),
-      docBody: getter(Doc, 'body'),
-      docReadyState: getter(Doc, 'readyState'),
-      docActiveElement: getter(Doc, 'activeElement'),
-      shadowHost: getter(Shadow, 'host'),
-      shadowMode: getter(Shadow, 'mode'),
-      // Element
-      elemQuerySelectorAll: method(Elem, 'querySelectorAll'),
-      getAttribute: method(Elem, 'getAttribute'),
-      hasAttribute: method(Elem, 'hasAttribute'),
-      closest: method(Elem, 'closest'),
-      matches: method(Elem, 'matches'),
-      getBoundingClientRect: method(Elem, 'getBoundingClientRect'),
-      checkVisibility: method(Elem, 'checkVisibility'),
-      attachShadow: method(Elem, 'attachShadow'),
-      shadowRoot: getter(Elem, 'shadowRoot'),
-      localName: getter(Elem, 'localName'),
-      tagName: getter(Elem, 'tagName'),
-      namespaceURI: getter(Elem, 'namespaceURI'),
-      elemChildren: getter(Elem, 'children'),
-      previousElementSibling: getter(Elem, 'previousElementSibling'),
-      nextElementSibling: getter(Elem, 'nextElementSibling'),
-      scrollHeight: getter(Elem, 'scrollHeight'),
-      innerText: getter(HTMLElem, 'innerText'),
-      // Node
-      textContent: getter(Node, 'textContent'),
-      parentNode: getter(Node, 'parentNode'),
-      parentElement: getter(Node, 'parentElement'),
-      childNodes: getter(Node, 'childNodes'),
-      nodeType: getter(Node, 'nodeType'),
-      ownerDocument: getter(Node, 'ownerDocument'),
-      getRootNode: method(Node, 'getRootNode'),
-      contains: method(Node, 'contains'),
-      charData: getter(CharData, 'data'),
-      // Form controls
-      inputChecked: getter(Input, 'checked'),
-      inputIndeterminate: getter(Input, 'indeterminate'),
-      inputType: getter(Input, 'type'),
-      inputDisabled: getter(Input, 'disabled'),
-      inputRequired: getter(Input, 'required'),
-      inputLabels: getter(Input, 'labels'),
-      buttonLabels: getter(Button, 'labels'),
-      labelControl: getter(Label, 'control'),
-      slotAssignedNodes: method(Slot, 'assignedNodes'),
-      // Collections, geometry, style
-      nodeListLength: getter(NodeListP, 'length'),
-      nodeListItem: method(NodeListP, 'item'),
-      collectionLength: getter(Collection, 'length'),
-      collectionItem: method(Collection, 'item'),
-      rectX: getter(Rect, 'x'),
-      rectY: getter(Rect, 'y'),
-      rectWidth: getter(Rect, 'width'),
-      rectHeight: getter(Rect, 'height'),
-      getComputedStyle: w.getComputedStyle,
-      getPropertyValue: method(Style, 'getPropertyValue'),
-      cssEscape: w.CSS && w.CSS.escape,
-      // Window
-      innerWidth: getter(w, 'innerWidth'),
-      innerHeight: getter(w, 'innerHeight'),
-      scrollX: getter(w, 'scrollX'),
-      scrollY: getter(w, 'scrollY'),
-      performance: w.performance,
-      performanceNow: method(Perf, 'now'),
-      setTimeout: w.setTimeout,
-      clearTimeout: w.clearTimeout,
-      Promise: w.Promise,
-      MutationObserver: w.MutationObserver,
-      observe: method(MO, 'observe'),
-      // Events
-      composedPath: method(Evt, 'composedPath'),
-      addEventListener: method(Target, 'addEventListener'),
-      // Language built-ins the page could replace
-      WeakMap: w.WeakMap,
-      weakMapGet: method(WM, 'get'),
-      weakMapSet: method(WM, 'set'),
-      WeakSet: w.WeakSet,
-      weakSetAdd: method(WS, 'add'),
-      weakSetHas: method(WS, 'has'),
-      stringSlice: method(Str, 'slice'),
-      stringIndexOf: method(Str, 'indexOf'),
-      stringToLowerCase: method(Str, 'toLowerCase'),
-      stringCharCodeAt: method(Str, 'charCodeAt'),
-      parseFloat: w.parseFloat,
-      mathRound: w.Math.round,
-      mathMin: w.Math.min,
-      mathMax: w.Math.max,
-      mathPow: w.Math.pow,
-      isFinite: w.Number.isFinite,
-      isArray: w.Array.isArray,
-      objectKeys: w.Object.keys,
-    });
-  }
 
   // A non-writable, non-configurable data property: the page can neither replace nor fake it
   // once init.js has defined it.
   const api = window.__consentCrawler__ || null;
-  const instrumented = !!(api && api.builtins);
-  // Without init.js the live prototypes are all there is; the result says so.
-  const B = instrumented ? api.builtins : captureBuiltins(window);
+  if (!api || !api.builtins) {
+    // A frame whose code ran before init.js: snapshot.py installs it late and asks again.
+    return options && options.json ? '{"needs_init":true}' : { needs_init: true };
+  }
+  const B = api.builtins;
   const EMPTY = [];
   const doc = document;
 
@@ -413,7 +271,7 @@
   }
 
   function shadowRootOf(el) {
-    const known = instrumented ? api.shadowRootOf(el) : null;
+    const known = api.shadowRootOf(el);
     return known || tryCall(B.shadowRoot, el, EMPTY, null);
   }
 
@@ -1321,7 +1179,7 @@
 
     const innermost = chain.length ? chain[chain.length - 1].root : null;
     // Pressing a stand-in drawn next to a hidden input is acting on the input.
-    const touched = (node) => instrumented && api.wasTouched(node);
+    const touched = (node) => api.wasTouched(node);
     const acted = touched(el) || (!!proxy && proxy.kind === 'sibling' && touched(proxy.element));
 
     return {
@@ -1425,16 +1283,13 @@
       }
     }
 
-    if (!instrumented) {
-      note('not-instrumented', 'closed shadow roots cannot be reached');
-    }
-    if (instrumented && options && options.reset) {
+    if (options && options.reset) {
       api.resetTouched();
     }
 
     return {
       url: location.href,
-      instrumented,
+      instrumented: true,
       viewport: viewport(),
       scroll: { x: call(B.scrollX, window), y: call(B.scrollY, window) },
       document_height: documentHeight(),
@@ -1443,20 +1298,16 @@
     };
   }
 
-  // Only reachable without init.js, on a page that broke the live built-ins we fell back to:
-  // say so instead of throwing.
+  // Say what broke instead of throwing: the rest of the page is still worth recording.
   function failed(e) {
     const message = typeof e === 'object' && e !== null ? 'snapshot failed' : 'snapshot failed: ' + e;
     return {
       url: location.href,
-      instrumented,
+      instrumented: true,
       viewport: { width: 0, height: 0 },
       scroll: { x: 0, y: 0 },
       document_height: 0,
-      uninspectable: [
-        { reason: 'error', detail: message },
-        { reason: 'not-instrumented', detail: 'closed shadow roots cannot be reached' },
-      ],
+      uninspectable: [{ reason: 'error', detail: message }],
       controls: [],
     };
   }
