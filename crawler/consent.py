@@ -334,8 +334,12 @@ class Lexicon:
         tables = tuple(_Table(entries, bounded_left=side) for side, entries in by_side.items() if entries)
         return cls(tuple(language for language, _ in files), tables)
 
-    def classify(self, label: str, nearby_text: str = "") -> Classification:
+    def classify(self, label: str, nearby_text: str = "", context: str = "") -> Classification:
+        """Judge the label, else the nearby text; a control whose own words say nothing either way
+        takes the question of the dialog or group around it ("We use cookies": a bare "Preferences")."""
         hits = self._hits(label) or self._hits(nearby_text)
+        if not hits and context:
+            return self._from_context(self._hits(context))
         entries = [e for hit in hits for e in hit.entries]
         categories = {e.category for e in entries}
         # Only a leading refusal makes an option a refusal: "Yes please. No spam, ever." is not one.
@@ -348,6 +352,16 @@ class Lexicon:
             matched=tuple(dict.fromkeys(e.phrase for e in entries)),
             languages=_best_languages(hits),
             refusal=refusal,
+        )
+
+    def _from_context(self, hits: list[_Hit]) -> Classification:
+        categories = {e.category for hit in hits for e in hit.entries}
+        asks = bool(categories & (set(PURPOSE_IDS) | {GENERIC}))
+        return Classification(
+            consent=asks,
+            purposes=(),
+            matched=tuple(dict.fromkeys(e.phrase for hit in hits for e in hit.entries)) if asks else (),
+            languages=_best_languages(hits) if asks else (),
         )
 
     def _hits(self, text: str) -> list[_Hit]:

@@ -8,20 +8,9 @@ from playwright.async_api import Page
 
 from crawler.models import Control
 
-_OUTLINE_JS = """(box) => {
-  const mark = document.createElement('div');
-  mark.setAttribute('data-consent-crawler-outline', '');
-  Object.assign(mark.style, {
-    position: 'absolute', left: (box.x - 4) + 'px', top: (box.y - 4) + 'px',
-    width: (box.width + 8) + 'px', height: (box.height + 8) + 'px',
-    outline: '3px solid #d00', outlineOffset: '0', boxShadow: '0 0 0 9999px rgba(0,0,0,0.08)',
-    zIndex: '2147483647', pointerEvents: 'none', margin: '0', padding: '0', border: '0',
-  });
-  document.documentElement.appendChild(mark);
-}"""
-_REMOVE_OUTLINE_JS = (
-    "() => document.querySelectorAll('[data-consent-crawler-outline]').forEach(e => e.remove())"
-)
+# init.js draws the outline with DOM built-ins captured before page code ran.
+_OUTLINE_JS = "(box) => window.__consentCrawler__.outline(box)"
+_REMOVE_OUTLINE_JS = "() => window.__consentCrawler__.clearOutline()"
 
 CROP_MARGIN = (160.0, 60.0)
 

@@ -77,6 +77,7 @@ def _control(c: Control) -> dict[str, Any]:
         "role": c.role,
         "label_source": c.label_source,
         "nearby_text": c.nearby_text,
+        "context": c.context,
         "purposes": list(c.purposes),
         "refusal": c.refusal,
         "disabled": c.disabled,

@@ -277,6 +277,7 @@ class Control:
     name: str = ""
     value: str = ""
     group: str = ""
+    context: str = ""
 
     @property
     def shown_label(self) -> str:

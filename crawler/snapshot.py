@@ -51,12 +51,18 @@ async def settle(page: Page, options: Settle) -> tuple[float, bool]:
         await page.wait_for_load_state("load", timeout=options.timeout_ms or 1)
     except PlaywrightError:
         settled = False
-    remaining = max(0.0, options.timeout_ms - (time.monotonic() - started) * 1000)
-    arg = {"quiet_ms": options.quiet_ms, "timeout_ms": remaining, "json": True}
-    results = await asyncio.gather(
-        *(_evaluate_json(frame, SETTLE_JS, arg) for frame in page.frames), return_exceptions=True
-    )
-    settled = settled and all(isinstance(r, dict) and r.get("settled") for r in results)
+    waited: set[Frame] = set()
+    # A frame attached while others settle (a consent manager's iframe, typically) gets its own wait.
+    while fresh := [f for f in page.frames if f not in waited and not f.is_detached()]:
+        remaining = options.timeout_ms - (time.monotonic() - started) * 1000
+        if remaining <= 0:
+            return round((time.monotonic() - started) * 1000, 1), False
+        waited.update(fresh)
+        arg = {"quiet_ms": options.quiet_ms, "timeout_ms": remaining, "json": True}
+        results = await asyncio.gather(
+            *(_evaluate_json(frame, SETTLE_JS, arg) for frame in fresh), return_exceptions=True
+        )
+        settled = settled and all(isinstance(r, dict) and r.get("settled") for r in results)
     return round((time.monotonic() - started) * 1000, 1), settled
 
 
@@ -129,7 +135,11 @@ def _control(
     kind = str(item.get("kind") or "checkbox")
     group = str(item.get("group") or "")
     shown = label or nearby
-    classification = lexicon.classify(f"{label} {group}".strip() if kind == "radio" else label, nearby)
+    context = str(item.get("context") or "")
+    own_words = f"{label} {group}".strip() if kind == "radio" else label
+    # An always-on switch ("Necessary", greyed out) asks nothing, whatever its dialog asks.
+    asked = "" if item.get("disabled") else context
+    classification = lexicon.classify(own_words, nearby, asked)
     rect = item.get("rect") or {}
     vx = float(rect.get("x", 0)) + view.offset[0]
     vy = float(rect.get("y", 0)) + view.offset[1]
@@ -170,6 +180,7 @@ def _control(
         name=str(item.get("name") or ""),
         value=str(item.get("value") or ""),
         group=group,
+        context=context,
     )
 
 

@@ -535,3 +535,12 @@ def test_an_option_that_opens_with_a_refusal_withholds_consent(label: str, refus
     classification = default_lexicon().classify(label)
     assert classification.consent is True
     assert classification.refusal is refusal
+
+
+def test_a_label_that_says_nothing_takes_the_question_of_its_dialog() -> None:
+    lexicon = default_lexicon()
+    asked = lexicon.classify("Preferences", "", "This website uses cookies")
+    assert (asked.consent, asked.purposes) == (True, ())
+    assert lexicon.classify("Preferences", "", "Display options").consent is False
+    assert lexicon.classify("Remember me", "", "This website uses cookies").consent is False
+    assert lexicon.classify("Preferences").consent is False

@@ -53,6 +53,8 @@
     const WM = protoOf(w.WeakMap);
     const WS = protoOf(w.WeakSet);
     const Str = w.String.prototype;
+    const Anim = protoOf(w.Animation);
+    const AnimEffect = protoOf(w.AnimationEffect);
     return freeze({
       __proto__: null,
       apply: w.Reflect.apply,
@@ -63,6 +65,14 @@
       docGetElementById: method(Doc, 'getElementById'),
       fragGetElementById: method(Frag, 'getElementById'),
       docElementFromPoint: method(Doc, 'elementFromPoint'),
+      docCreateElement: method(Doc, 'createElement'),
+      docGetAnimations: method(Doc, 'getAnimations'),
+      animationPlayState: getter(Anim, 'playState'),
+      animationEffect: getter(Anim, 'effect'),
+      effectComputedTiming: method(AnimEffect, 'getComputedTiming'),
+      appendChild: method(Node, 'appendChild'),
+      removeChild: method(Node, 'removeChild'),
+      setAttribute: method(Elem, 'setAttribute'),
       shadowElementFromPoint: method(Shadow, 'elementFromPoint'),
       docDocumentElement: getter(Doc, 'documentElement'),
       docBody: getter(Doc, 'body'),
@@ -93,6 +103,8 @@
       parentNode: getter(Node, 'parentNode'),
       parentElement: getter(Node, 'parentElement'),
       childNodes: getter(Node, 'childNodes'),
+      previousSibling: getter(Node, 'previousSibling'),
+      nextSibling: getter(Node, 'nextSibling'),
       nodeType: getter(Node, 'nodeType'),
       ownerDocument: getter(Node, 'ownerDocument'),
       getRootNode: method(Node, 'getRootNode'),
@@ -320,6 +332,41 @@
     replaceMethod(Function.prototype, 'toString', wrappedToString);
   }
 
+  // --- Evidence outline ---------------------------------------------------------------
+  // Drawn and removed through captured built-ins: a page that patched the DOM must not be able
+  // to keep an old outline on screen for the next screenshot.
+
+  let outlineMark = null;
+
+  function outline(box) {
+    clearOutline();
+    const root = call(B.docDocumentElement, document);
+    if (!root) {
+      return;
+    }
+    const mark = call(B.docCreateElement, document, ['div']);
+    const px = (n) => (+n || 0) + 'px';
+    call(B.setAttribute, mark, [
+      'style',
+      'position:absolute !important;left:' + px(box.x - 4) + ';top:' + px(box.y - 4) +
+        ';width:' + px(box.width + 8) + ';height:' + px(box.height + 8) +
+        ';outline:3px solid #d00 !important;box-shadow:0 0 0 9999px rgba(0,0,0,0.08);' +
+        'z-index:2147483647 !important;pointer-events:none;margin:0;padding:0;border:0;' +
+        'display:block !important;visibility:visible !important;opacity:1 !important',
+    ]);
+    call(B.appendChild, root, [mark]);
+    outlineMark = mark;
+  }
+
+  function clearOutline() {
+    const mark = outlineMark;
+    outlineMark = null;
+    const parent = mark ? call(B.parentNode, mark) : null;
+    if (parent) {
+      call(B.removeChild, parent, [mark]);
+    }
+  }
+
   listenForUserActions(window);
   // The Document node is observable even before documentElement exists.
   observeMutations(document);
@@ -331,6 +378,8 @@
     shadowRootOf,
     wasTouched,
     resetTouched,
+    outline,
+    clearOutline,
     lastMutation: () => lastMutation,
     mutationCount: () => mutationCount,
     now,

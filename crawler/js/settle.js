@@ -22,6 +22,10 @@
         mathRound: Math.round,
         mathMin: Math.min,
         mathMax: Math.max,
+        docGetAnimations: Document.prototype.getAnimations,
+        animationPlayState: Object.getOwnPropertyDescriptor(Animation.prototype, 'playState').get,
+        animationEffect: Object.getOwnPropertyDescriptor(Animation.prototype, 'effect').get,
+        effectComputedTiming: AnimationEffect.prototype.getComputedTiming,
       };
 
   function call(fn, self, args) {
@@ -71,6 +75,28 @@
     }
   }
 
+  // A banner that slides or fades in is still invisible to a snapshot taken mid-animation.
+  // Endless animations (spinners, pulsing buttons) never finish and are not waited for.
+  function animating() {
+    try {
+      const animations = call(B.docGetAnimations, document);
+      for (let i = 0; i < animations.length; i += 1) {
+        const state = call(B.animationPlayState, animations[i]);
+        if (state !== 'running' && state !== 'pending') {
+          continue;
+        }
+        const effect = call(B.animationEffect, animations[i]);
+        const end = effect ? call(B.effectComputedTiming, effect).endTime : Infinity;
+        if (end !== Infinity && end === end) {
+          return true;
+        }
+      }
+    } catch (e) {
+      return false;
+    }
+    return false;
+  }
+
   function finish(resolve, settled) {
     if (ownObserver && B.disconnect) {
       call(B.disconnect, ownObserver);
@@ -88,7 +114,7 @@
   return new B.Promise((resolve) => {
     function poll() {
       const t = now();
-      if (loaded() && t - quietSince() >= quietMs) {
+      if (loaded() && t - quietSince() >= quietMs && !animating()) {
         finish(resolve, true);
       } else if (t - start >= timeoutMs) {
         finish(resolve, false);

@@ -9,6 +9,7 @@
 
   const MAX_TEXT = 300;
   const TEXT_BUDGET = 1200;
+  const NEARBY_SIBLINGS = 12;
   const MAX_DEPTH = 64;
   const HTML_NS = 'http://www.w3.org/1999/xhtml';
   const ROLE_KIND = {
@@ -854,24 +855,25 @@
       if (!parent || nodeType(parent) === 9 || parentName === 'body' || parentName === 'html') {
         break;
       }
-      const siblings = childNodes(parent);
-      let index = 0;
-      while (index < siblings.length && siblings[index] !== branch) {
-        index += 1;
-      }
+      // Only the nearest siblings: in a flat list of hundreds of rows, reading them all for
+      // every control made one observation quadratic.
       const after = { text: '', carrier: null };
-      for (let i = index + 1; i < siblings.length && after.text.length < TEXT_BUDGET; i += 1) {
-        visitText(siblings[i], spec, after, 0);
+      let next = tryCall(B.nextSibling, branch, EMPTY, null);
+      for (let n = 0; next && n < NEARBY_SIBLINGS && after.text.length < TEXT_BUDGET; n += 1) {
+        visitText(next, spec, after, 0);
+        next = tryCall(B.nextSibling, next, EMPTY, null);
       }
       // Walk backwards so a long paragraph far above cannot crowd out the words just before.
       let before = '';
       let beforeCarrier = null;
-      for (let i = index - 1; i >= 0 && before.length < TEXT_BUDGET; i -= 1) {
-        const part = collectText(siblings[i], spec);
+      let previous = tryCall(B.previousSibling, branch, EMPTY, null);
+      for (let n = 0; previous && n < NEARBY_SIBLINGS && before.length < TEXT_BUDGET; n += 1) {
+        const part = collectText(previous, spec);
         if (part.text) {
           before = before ? part.text + ' ' + before : part.text;
           beforeCarrier = beforeCarrier || part.carrier;
         }
+        previous = tryCall(B.previousSibling, previous, EMPTY, null);
       }
       const textAfter = collapse(after.text);
       if (before || textAfter) {
@@ -932,6 +934,50 @@
       }
     }
     return '';
+  }
+
+  // The name of the dialog, section or group a control sits in ("We use cookies"), so a bare
+  // "Preferences" switch in a cookie banner can be judged by what the banner asks.
+  const CONTEXT_SELECTOR =
+    'dialog,[role~=dialog i],[role~=alertdialog i],[aria-modal=true i],[role~=region i],' +
+    '[role~=group i],[role~=radiogroup i],fieldset,section,aside,form';
+
+  function containerName(container) {
+    const byRef = labelledByText(container).text;
+    if (byRef) {
+      return byRef;
+    }
+    const ariaLabel = collapse(attr(container, 'aria-label'));
+    if (ariaLabel) {
+      return ariaLabel;
+    }
+    const headings = querySelectorAll(container, 'legend,h1,h2,h3,h4,[role~=heading i]');
+    for (let i = 0; i < headings.length && i < 3; i += 1) {
+      const text = collectText(headings[i], { includeHidden: true, budget: TEXT_BUDGET }).text;
+      if (text) {
+        return text;
+      }
+    }
+    return '';
+  }
+
+  function contextName(el) {
+    const names = [];
+    let node = el;
+    for (let depth = 0; node && depth < 8 && names.length < 2; depth += 1) {
+      const container = closest(node, CONTEXT_SELECTOR);
+      if (container) {
+        const name = containerName(container);
+        if (name) {
+          append(names, name);
+        }
+        node = composedParent(container);
+        continue;
+      }
+      const root = rootOf(node);
+      node = root && nodeType(root) === 11 ? shadowHost(root) : null;
+    }
+    return truncate(join(names, ' / '), MAX_TEXT);
   }
 
   // A small, visible, textless element drawn in place of a hidden native input.
@@ -1196,6 +1242,7 @@
       value: attr(el, 'value') || '',
       id: attr(el, 'id') || '',
       group: groupName(el, info),
+      context: contextName(el),
       visible,
       proxy: proxy ? proxy.kind : 'none',
       rect,
