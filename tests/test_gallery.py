@@ -1,0 +1,367 @@
+"""The fixture gallery: realistic consent UIs in tests/pages/gallery/, crawled once, checked against truth.
+
+Every page of the gallery is one scenario of a single `crawler run` (the real command line, real Chromium).
+`tests/pages/gallery/truth.yaml` says what a correct crawler reports for each page: every control with its
+kind, state and consent class, and the exact set of findings. A failure here means the crawler is wrong
+about a real-world pattern; fix the crawler, not the truth.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from playwright.sync_api import Page
+
+from crawler.server import SiteServer
+from tests.conftest import PAGES, run_cli
+
+GALLERY = PAGES / "gallery"
+TRUTH: dict[str, Any] = yaml.safe_load((GALLERY / "truth.yaml").read_text(encoding="utf-8"))
+PAGE_NAMES = list(TRUTH["pages"])
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+CONTROL_KEYS = {
+    "id",
+    "label",
+    "near",
+    "kind",
+    "checked",
+    "at_open",
+    "consent",
+    "refusal",
+    "disabled",
+    "visible",
+    "shadow",
+    "frame",
+}
+FINDING_KEYS = {"rule", "control", "step", "severity", "failed"}
+
+
+def scenario_name(page: str) -> str:
+    return page.lower()
+
+
+@dataclass
+class Gallery:
+    code: int
+    stderr: str
+    db: Path
+    doc: dict[str, Any]
+    base_url: str
+    other_url: str
+
+    def scenario(self, page: str) -> dict[str, Any]:
+        name = scenario_name(page)
+        found: list[dict[str, Any]] = [s for s in self.doc["scenarios"] if s["name"] == name]
+        assert len(found) == 1, f"scenario {name!r} missing from the JSON document"
+        return found[0]
+
+
+@pytest.fixture(scope="module")
+def gallery(
+    tmp_path_factory: pytest.TempPathFactory, site: SiteServer, other_site: SiteServer
+) -> Iterator[Gallery]:
+    """One crawl over every gallery page (one scenario each), shared by all tests in this module."""
+    folder = tmp_path_factory.mktemp("gallery")
+    scenarios = folder / "scenarios"
+    scenarios.mkdir()
+    for page, truth in TRUTH["pages"].items():
+        scenario = {
+            "name": scenario_name(page),
+            "title": truth["what"],
+            "url": truth.get("url", f"/gallery/{page}.html").replace("{other}", other_site.url),
+            "tags": ["gallery"],
+            **truth.get("scenario", {}),
+            "steps": truth.get("steps", []),
+        }
+        text = yaml.safe_dump(scenario, allow_unicode=True, sort_keys=False)
+        (scenarios / f"{scenario_name(page)}.yaml").write_text(text, encoding="utf-8")
+    db, out = folder / "crawl.db", folder / "out.json"
+    done = run_cli(
+        "run",
+        str(scenarios),
+        "--db",
+        str(db),
+        "--json",
+        str(out),
+        "--base-url",
+        site.url,
+        "--concurrency",
+        "2",
+    )
+    assert out.exists(), f"no JSON document (exit {done.returncode}):\n{done.stderr}"
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    yield Gallery(done.returncode, done.stderr, db, doc, site.url, other_site.url)
+
+
+# ---------------------------------------------------------------- matching truth to the JSON document
+
+
+def truth_id(spec: dict[str, Any]) -> str:
+    return str(spec.get("id") or spec["label"] or spec["near"])
+
+
+def shown(control: dict[str, Any]) -> str:
+    return str(control["label"] or control["nearby_text"])
+
+
+def locate(controls: list[dict[str, Any]], spec: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
+    """The one control a truth entry describes: label substring (an exact label wins), then nearby text."""
+    label, near = spec["label"], spec.get("near")
+    if label == "":
+        candidates = [c for c in controls if near and near in c["nearby_text"]]
+    else:
+        candidates = [c for c in controls if label in c["label"]]
+        candidates = [c for c in candidates if c["label"] == label] or candidates
+        if near is not None:
+            candidates = [c for c in candidates if near in c["nearby_text"]]
+    if len(candidates) == 1:
+        return candidates[0], ""
+    seen = [(c["kind"], c["label"], c["nearby_text"][:50]) for c in controls]
+    return None, f"{truth_id(spec)}: {len(candidates)} controls match it; the crawler reported {seen}"
+
+
+def control_problems(
+    spec: dict[str, Any], control: dict[str, Any], first: dict[str, Any] | None, gallery: Gallery
+) -> list[str]:
+    """What the crawler got wrong about one control (empty when it is right)."""
+    name = truth_id(spec)
+    problems = []
+
+    def expect(field: str, expected: Any, got: Any) -> None:
+        if got != expected:
+            problems.append(f"{name}: {field} expected {expected!r}, got {got!r}")
+
+    expect("kind", spec["kind"], control["kind"])
+    expect("checked", spec["checked"], control["checked"])
+    expect("consent", spec["consent"], control["consent"])
+    expect("visible", spec.get("visible", True), control["visible"])
+    if spec["label"] == "":
+        expect("label", "", control["label"])
+    if "disabled" in spec:
+        expect("disabled", spec["disabled"], control["disabled"])
+    if "refusal" in spec:
+        expect("refusal", spec["refusal"], control.get("refusal", "<no refusal field>"))
+    if "at_open" in spec:
+        expect("checked at step 0", spec["at_open"], first["checked"] if first else "<not seen at step 0>")
+    mode = spec.get("shadow")
+    expect("shadow", mode is not None, control["shadow"])
+    if mode is not None:
+        expect("shadow_mode", mode, control["shadow_mode"])
+    origin = gallery.other_url if spec.get("frame") == "other" else gallery.base_url
+    if not control["frame_url"].startswith(origin + "/gallery/"):
+        problems.append(f"{name}: frame_url expected on {origin}, got {control['frame_url']!r}")
+    return problems
+
+
+def check_page(page: str, gallery: Gallery) -> list[str]:
+    truth = TRUTH["pages"][page]
+    scenario = gallery.scenario(page)
+    problems: list[str] = []
+    if scenario["status"] == "error":
+        return [f"the scenario failed: {scenario['error']}"]
+    steps = scenario["steps"]
+    if len(steps) != 1 + len(truth.get("steps", [])):
+        return [f"expected {1 + len(truth.get('steps', []))} steps, got {[s['action'] for s in steps]}"]
+
+    for step in steps:
+        # Nothing on these pages is out of a crawler's reach (no canvas, plugin or unreachable root).
+        if not step["settled"] or step["not_checked"]:
+            problems.append(
+                f"step {step['index']}: settled {step['settled']}, not checked {step['not_checked']}"
+            )
+
+    final = steps[-1]["controls"]
+    at_open = {c["key"]: c for c in steps[0]["controls"]}
+    ids: dict[str, str] = {}  # control key -> truth id
+    for spec in truth["controls"]:
+        control, problem = locate(final, spec)
+        if control is None:
+            problems.append(problem)
+            continue
+        ids[control["key"]] = truth_id(spec)
+        problems += control_problems(spec, control, at_open.get(control["key"]), gallery)
+    unexpected = [(c["kind"], shown(c)) for c in final if c["key"] not in ids]
+    if unexpected:
+        problems.append(f"controls not in the truth: {unexpected}")
+
+    labels = {c["key"]: shown(c) for c in final}
+    got = {
+        (f["rule"], ids.get(f["control"], f"<unexpected: {f['label']}>"), f["step"]): f
+        for f in scenario["findings"]
+    }
+    expected = {(f["rule"], f["control"], f["step"]): f for f in truth["findings"]}
+    if got.keys() != expected.keys():
+        problems.append(
+            f"findings: missing {sorted(expected.keys() - got.keys())}, "
+            f"extra {sorted(got.keys() - expected.keys())}"
+        )
+    for ident, want in expected.items():
+        finding = got.get(ident)
+        if finding is None:
+            continue
+        what = f"{want['rule']} on {want['control']}"
+        if finding["label"] != labels.get(finding["control"]):
+            problems.append(
+                f"{what}: labelled {finding['label']!r}, the control shows {labels.get(finding['control'])!r}"
+            )
+        if "severity" in want and finding["severity"] != want["severity"]:
+            problems.append(f"{what}: severity expected {want['severity']!r}, got {finding['severity']!r}")
+        if "failed" in want:
+            failed = sorted(n for n, m in finding["measures"].items() if m.get("failed"))
+            if failed != sorted(want["failed"]):
+                problems.append(
+                    f"{what}: failed measures expected {sorted(want['failed'])}, got {failed} "
+                    f"({finding['measures']})"
+                )
+    return problems
+
+
+# ---------------------------------------------------------------- tests
+
+
+def test_every_gallery_page_has_its_truth() -> None:
+    pages = {p.stem for p in GALLERY.glob("*.html")} - set(TRUTH["helpers"])
+    assert pages == set(TRUTH["pages"])
+    for page, truth in TRUTH["pages"].items():
+        assert truth["controls"], page
+        ids = [truth_id(spec) for spec in truth["controls"]]
+        assert len(ids) == len(set(ids)), f"{page}: two controls share an id"
+        for spec in truth["controls"]:
+            assert set(spec) <= CONTROL_KEYS, (page, spec)
+        for finding in truth["findings"]:
+            assert set(finding) <= FINDING_KEYS, (page, finding)
+            assert finding["control"] in ids, (page, finding)
+
+
+def test_the_whole_gallery_runs_in_one_crawl(gallery: Gallery) -> None:
+    assert gallery.code == 1, gallery.stderr  # findings, and no scenario failed
+    assert gallery.doc["run"]["status"] == "completed"
+    assert sorted(s["name"] for s in gallery.doc["scenarios"]) == sorted(map(scenario_name, PAGE_NAMES))
+    assert "Traceback" not in gallery.stderr
+
+
+@pytest.mark.parametrize("name", PAGE_NAMES)
+def test_page(gallery: Gallery, name: str) -> None:
+    problems = check_page(name, gallery)
+    assert not problems, f"{name}.html:\n  " + "\n  ".join(problems)
+
+
+def test_every_finding_carries_png_evidence(gallery: Gallery) -> None:
+    findings = [(s["name"], f) for s in gallery.doc["scenarios"] for f in s["findings"]]
+    assert findings
+    for name, finding in findings:
+        evidence = finding.get("evidence") or {}
+        for kind in ("screenshot", "crop"):
+            assert kind in evidence, (name, finding["rule"], finding["label"], evidence)
+            path = gallery.db.parent / evidence[kind]
+            assert not Path(evidence[kind]).is_absolute(), evidence[kind]
+            assert path.is_file(), (name, kind, path)
+            assert path.read_bytes()[:8] == PNG_SIGNATURE, (name, kind, path)
+
+
+# Looks for the evidence outline's red in a PNG, in the browser: no image library needed. With segments
+# ([x0, x1, y] each) it says per segment whether any pixel on it is outline red; without, it counts them all.
+OUTLINE_RED_JS = """async ({png, segments}) => {
+  const image = new Image();
+  image.src = 'data:image/png;base64,' + png;
+  await image.decode();
+  const [w, h] = [image.naturalWidth, image.naturalHeight];
+  const canvas = document.createElement('canvas');
+  canvas.width = w;
+  canvas.height = h;
+  const context = canvas.getContext('2d');
+  context.drawImage(image, 0, 0);
+  const data = context.getImageData(0, 0, w, h).data;
+  const red = (x, y) => {
+    const i = (y * w + x) * 4;
+    return data[i] > 190 && data[i + 1] < 40 && data[i + 2] < 40;
+  };
+  if (!segments) {
+    let n = 0;
+    for (let y = 0; y < h; y += 1) for (let x = 0; x < w; x += 1) n += red(x, y) ? 1 : 0;
+    return n;
+  }
+  return segments.map(([x0, x1, y]) => {
+    if (y < 0 || y >= h) return false;
+    for (let x = Math.max(0, x0); x <= Math.min(w - 1, x1); x += 1) if (red(x, y)) return true;
+    return false;
+  });
+}"""
+
+
+def beside(box: dict[str, float]) -> list[tuple[int, int, int]]:
+    """Short horizontal runs just left and just right of a control, at mid-height, where its outline goes."""
+    y = round(box["y"] + box["height"] / 2)
+    left, right = round(box["x"]), round(box["x"] + box["width"])
+    return [(left - 12, left - 1, y), (right + 1, right + 12, y)]
+
+
+def test_evidence_outlines_the_control_of_its_finding_and_no_other(gallery: Gallery, page: Page) -> None:
+    """The outlined screenshot marks the finding's control and no other; the crop shows the mark."""
+    page.set_content("<title>pixels</title>")
+    problems = []
+    for scenario in gallery.doc["scenarios"]:
+        boxes = {(s["index"], c["key"]): c["box"] for s in scenario["steps"] for c in s["controls"]}
+        for finding in scenario["findings"]:
+            if not finding.get("evidence"):
+                continue  # test_every_finding_carries_png_evidence reports it
+            where = f"{scenario['name']}: {finding['rule']} on {finding['label'][:40]!r}"
+            others = sorted(
+                {
+                    f["control"]
+                    for f in scenario["findings"]
+                    if f["step"] == finding["step"] and f["control"] != finding["control"]
+                }
+            )
+            segments = beside(boxes[(finding["step"], finding["control"])])
+            for key in others:
+                segments += beside(boxes[(finding["step"], key)])
+            png = base64.b64encode(
+                (gallery.db.parent / finding["evidence"]["screenshot"]).read_bytes()
+            ).decode()
+            red = page.evaluate(OUTLINE_RED_JS, {"png": png, "segments": segments})
+            if not all(red[:2]):
+                problems.append(f"{where}: its control is not outlined (looked at {segments[:2]})")
+            if any(red[2:]):
+                stale = [seg for seg, hit in zip(segments[2:], red[2:], strict=True) if hit]
+                problems.append(f"{where}: other controls are outlined too, at {stale}")
+            crop = base64.b64encode((gallery.db.parent / finding["evidence"]["crop"]).read_bytes()).decode()
+            if page.evaluate(OUTLINE_RED_JS, {"png": crop, "segments": None}) < 8:
+                problems.append(f"{where}: the crop does not show the outline")
+    assert not problems, "\n".join(problems)
+
+
+def final_controls(gallery: Gallery, page: str) -> list[dict[str, Any]]:
+    scenario = gallery.scenario(page)
+    assert scenario["status"] != "error", scenario["error"]
+    return list(scenario["steps"][-1]["controls"])
+
+
+def test_sourcepoint_controls_live_in_the_cross_origin_frame(gallery: Gallery) -> None:
+    controls = final_controls(gallery, "sourcepoint")
+    assert len(controls) == 3
+    for control in controls:
+        assert control["frame_url"].startswith(gallery.other_url + "/gallery/sourcepoint-message.html"), (
+            control
+        )
+    for finding in gallery.scenario("sourcepoint")["findings"]:
+        assert finding["frame_url"].startswith(gallery.other_url + "/"), finding
+
+
+def test_closed_shadow_controls_are_reached(gallery: Gallery) -> None:
+    controls = final_controls(gallery, "closed-shadow")
+    assert len(controls) == 2
+    assert all(c["shadow"] is True and c["shadow_mode"] == "closed" for c in controls), controls
+
+
+def test_a_page_that_patches_the_dom_cannot_hide_ticked_boxes(gallery: Gallery) -> None:
+    controls = final_controls(gallery, "tampering")
+    assert [(c["kind"], c["checked"]) for c in controls] == [("checkbox", True), ("switch", True)]
+    assert all(c["visible"] and c["box"]["width"] > 0 for c in controls), controls
