@@ -399,9 +399,11 @@ def _loadavg() -> list[float]:
         return []
 
 
-def report(args: argparse.Namespace, figures: Figures, counts: dict[str, Any], machine: dict[str, Any]) -> bool:
+def report(
+    args: argparse.Namespace, figures: Figures, counts: dict[str, Any], machine: dict[str, Any]
+) -> bool:
     ratio = statistics.median(figures.naive) / statistics.median(figures.take)
-    passed = ratio >= args.min_ratio
+    passed = bool(ratio >= args.min_ratio)
     rows = [
         ("ours: snapshot.take (all frames)", figures.take),
         ("naive: locator loop (all frames)", figures.naive),
@@ -417,7 +419,8 @@ def report(args: argparse.Namespace, figures: Figures, counts: dict[str, Any], m
     ours_counts, naive_counts = counts["ours"], counts["naive"]
     print()
     print(
-        f"controls found: ours {ours_counts['total']} {ours_counts['per_frame']}, naive {naive_counts['total']}"
+        f"controls found: ours {ours_counts['total']} {ours_counts['per_frame']}"
+        f", naive {naive_counts['total']} {naive_counts['per_frame']}"
         f"; checked: ours {ours_counts['checked']}, naive {naive_counts['checked']}"
         f"; visible: ours {ours_counts['visible']}, naive {naive_counts['visible']}"
     )
@@ -429,7 +432,7 @@ def report(args: argparse.Namespace, figures: Figures, counts: dict[str, Any], m
         "benchmark": "observe_1000",
         "date": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         "commit": _git_commit(),
-        "command": "python bench/observe_1000.py " + " ".join(sys.argv[1:]),
+        "command": " ".join([".venv/bin/python", "bench/observe_1000.py", *sys.argv[1:]]),
         "page": {
             "controls": TOTAL,
             "main_document": MAIN_LIGHT,
@@ -461,7 +464,9 @@ def report(args: argparse.Namespace, figures: Figures, counts: dict[str, Any], m
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--repeats", type=int, default=7, help="timed runs of ours (default 7)")
-    parser.add_argument("--naive-repeats", type=int, default=3, help="timed runs of the naive loop (default 3)")
+    parser.add_argument(
+        "--naive-repeats", type=int, default=3, help="timed runs of the naive loop (default 3)"
+    )
     parser.add_argument("--min-ratio", type=float, default=20.0, help="fail below this ratio (default 20)")
     parser.add_argument(
         "--cross-host",
@@ -469,7 +474,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="host of the cross-origin iframe's server (default localhost: cross-site too, so Chromium "
         "renders it out of process; 127.0.0.1 keeps it same-site, in process)",
     )
-    parser.add_argument("--browser-path", default=None, help="Chromium to use (default: as the crawler finds it)")
+    parser.add_argument(
+        "--browser-path", default=None, help="Chromium to use (default: as the crawler finds it)"
+    )
     args = parser.parse_args(argv)
     if args.repeats < 1 or args.naive_repeats < 1:
         parser.error("--repeats and --naive-repeats must be at least 1")
