@@ -50,3 +50,18 @@ def test_scenario_page_shows_the_finding_with_evidence(page: Page, demo_report: 
     expect(images).to_have_count(2)
     for i in range(2):
         assert images.nth(i).evaluate("img => img.complete && img.naturalWidth > 0")
+
+
+def test_report_pages_pass_axe(page: Page, demo_report: Path) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    page.goto(demo_report.as_uri())
+    pages = [demo_report.as_uri()]
+    scenario_row(page, "annual-report-2017").get_by_role("link", name="annual-report-2017").click()
+    pages.append(page.url)
+    for url in pages:
+        page.goto(url)
+        results = axe.run(page)
+        violations = [(v["id"], v["impact"]) for v in results.response["violations"]]
+        assert violations == [], (url, violations)

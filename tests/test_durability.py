@@ -42,7 +42,10 @@ def test_killed_crawl_leaves_a_consistent_database(tmp_path: Path, site: SiteSer
     db = tmp_path / "crawl.db"
     crawl = subprocess.Popen(
         [sys.executable, "-m", "crawler", "run", str(folder), "--db", str(db), "--base-url", site.url],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )
     deadline = time.monotonic() + 60
     saved = 0
