@@ -9,7 +9,7 @@ from pathlib import Path
 from playwright.async_api import Browser, Playwright
 from playwright.async_api import Error as PlaywrightError
 
-from crawler.errors import BrowserNotFound
+from crawler.errors import BrowserNotFound, reason
 
 ENV_VAR = "CRAWLER_BROWSER_PATH"
 
@@ -76,9 +76,8 @@ async def launch(playwright: Playwright, explicit: str | None = None, headed: bo
             executable_path=path, headless=not headed, args=list(QUIET_FLAGS)
         )
     except PlaywrightError as exc:
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else "unknown error"
         raise BrowserNotFound(
-            f"Chromium at {path} would not start: {first_line}\n"
+            f"Chromium at {path} would not start: {reason(exc)}\n"
             + ("A headed browser needs a display (set DISPLAY or drop --headed).\n" if headed else "")
             + f"Point the crawler at another binary with --browser-path or {ENV_VAR}."
         ) from None

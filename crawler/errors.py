@@ -35,5 +35,12 @@ class StoreError(CrawlerError):
     exit_code = EXIT_ENVIRONMENT
 
 
+def reason(exc: BaseException) -> str:
+    """The first line of a browser error, which is the part a person can act on."""
+    text = str(exc).strip()
+    first = text.splitlines()[0] if text else type(exc).__name__
+    return first.removeprefix("Error: ").strip()
+
+
 class StepFailed(Exception):
     """A step could not run (selector never appeared, navigation failed); ends its scenario as `error`."""

@@ -22,7 +22,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from crawler.consent import CATEGORIES
+from crawler.consent import CATEGORIES, Lexicon, LexiconError
 
 Selector = Annotated[str, Field(min_length=1)]
 
@@ -215,6 +215,10 @@ class Scenario(Strict):
             raise ValueError(
                 f"unknown lexicon category {', '.join(unknown)}; use {', '.join(sorted(CATEGORIES))}"
             )
+        try:
+            Lexicon.load(value)
+        except LexiconError as exc:
+            raise ValueError(str(exc).removeprefix("extra: ")) from None
         return value
 
     def context_options(self) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 from crawler import browser as browsers
 from crawler import evidence, rules, snapshot, steps
 from crawler.consent import Lexicon, default_lexicon
-from crawler.errors import StepFailed
+from crawler.errors import StepFailed, reason
 from crawler.models import (
     Finding,
     Observation,
@@ -122,7 +122,7 @@ async def run_scenario(
         try:
             await page.goto(url, timeout=scenario.timeout_ms)
         except PlaywrightError as exc:
-            raise StepFailed(f"could not open {url}: {_reason(exc)}") from None
+            raise StepFailed(f"could not open {url}: {reason(exc)}") from None
         await observer.observe(page, 0, "open", f"open {scenario.url}", url)
         for index, step in enumerate(scenario.steps, start=1):
             action, label, target = steps.describe(step)
@@ -135,12 +135,12 @@ async def run_scenario(
                     " (is the selector right, and does the page show it?)"
                 ) from None
             except PlaywrightError as exc:
-                raise StepFailed(f"step {index} ({label}): {_reason(exc)}") from None
+                raise StepFailed(f"step {index} ({label}): {reason(exc)}") from None
             await observer.observe(page, index, action, label, target)
     except StepFailed as exc:
         result.status, result.error = "error", str(exc)
     except PlaywrightError as exc:
-        result.status, result.error = "error", f"the browser failed: {_reason(exc)}"
+        result.status, result.error = "error", f"the browser failed: {reason(exc)}"
     finally:
         await context.close()
     result.steps = observer.observations
@@ -217,9 +217,3 @@ class _Observer:
 
 def _with_evidence(finding: Finding, files: dict[str, str]) -> Finding:
     return replace(finding, evidence=files) if files else finding
-
-
-def _reason(exc: BaseException) -> str:
-    text = str(exc).strip()
-    first = text.splitlines()[0] if text else type(exc).__name__
-    return first.removeprefix("Error: ").strip()

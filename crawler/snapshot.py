@@ -13,6 +13,7 @@ from playwright.async_api import BrowserContext, Frame, Page
 from playwright.async_api import Error as PlaywrightError
 
 from crawler.consent import Lexicon
+from crawler.errors import reason
 from crawler.identity import KeyMaker
 from crawler.models import Box, Control, Gap, LabelStyle, Settle
 
@@ -82,8 +83,8 @@ async def take(page: Page, lexicon: Lexicon) -> tuple[tuple[Control, ...], tuple
     views: list[_FrameView] = []
     for frame, result in zip(frames, raw, strict=True):
         if isinstance(result, BaseException):
-            reason = "frame-detached" if frame.is_detached() else "frame-failed"
-            gaps.append(Gap(reason, _first_line(result), frame.url))
+            kind = "frame-detached" if frame.is_detached() else "frame-failed"
+            gaps.append(Gap(kind, reason(result), frame.url))
         else:
             views.append(result)
     main = next((v.data for v in views if v.frame is page.main_frame), None)
@@ -192,8 +193,3 @@ def _label_style(style: dict[str, Any]) -> LabelStyle:
         contrast=float(style.get("contrast") or 0),
         opacity=float(style.get("opacity", 1.0)),
     )
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

@@ -35,6 +35,14 @@ CASES = {
         "name: a\nurl: /x\nsteps:\n  - click: '#a'\n    check: '#b'\n",
         "bad.yaml:5: steps[0]: a step has exactly one action, but 'check' is a second one",
     ),
+    "unknown-lexicon-category": (
+        "name: a\nurl: /x\nlexicon:\n  credits: [Zhima]\n",
+        "bad.yaml:3: lexicon: unknown lexicon category credits",
+    ),
+    "bad-lexicon-phrase": (
+        "name: a\nurl: /x\nlexicon:\n  credit: ['Zhi*ma']\n",
+        "bad.yaml:3: lexicon: credit: phrase 'Zhi*ma' is empty or has '*' inside it",
+    ),
     "missing-name": ("title: no name\nurl: /x\n", "bad.yaml:1: missing required key 'name'"),
     "missing-url": ("name: a\n", "bad.yaml:1: missing required key 'url'"),
     "name-not-a-slug": ("name: Annual Report\nurl: /x\n", "bad.yaml:1: name: must be a slug"),
