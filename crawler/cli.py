@@ -344,7 +344,9 @@ def _progress_printer(total: int) -> Callable[[str, ScenarioResult | None], None
             mark, text = "[red]✘[/]", f"error: {escape(result.error or '')}"
         elif result.findings:
             rules_hit = sorted({f.rule for f in result.findings})
-            mark, text = "[yellow]![/]", f"{len(result.findings)} findings ({', '.join(rules_hit)})"
+            count = len(result.findings)
+            noun = "finding" if count == 1 else "findings"
+            mark, text = "[yellow]![/]", f"{count} {noun} ({', '.join(rules_hit)})"
         else:
             mark, text = "[green]✔[/]", "no findings"
         err.print(f"[{done}/{total}] {mark} {escape(name)}: {text} ({took:.1f}s)")
