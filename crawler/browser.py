@@ -73,7 +73,11 @@ async def launch(playwright: Playwright, explicit: str | None = None, headed: bo
     path = find(explicit, playwright.chromium.executable_path)
     try:
         return await playwright.chromium.launch(
-            executable_path=path, headless=not headed, args=list(QUIET_FLAGS)
+            executable_path=path,
+            headless=not headed,
+            args=list(QUIET_FLAGS),
+            # Ctrl-C is the crawler's to handle: it finishes writing the run, then closes the browser.
+            handle_sigint=False,
         )
     except PlaywrightError as exc:
         raise BrowserNotFound(

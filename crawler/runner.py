@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -65,7 +66,8 @@ async def run(
             finally:
                 store.close()
         finally:
-            await chromium.close()
+            with contextlib.suppress(PlaywrightError):
+                await chromium.close()
 
 
 async def _run_all(
@@ -142,7 +144,8 @@ async def run_scenario(
     except PlaywrightError as exc:
         result.status, result.error = "error", f"the browser failed: {reason(exc)}"
     finally:
-        await context.close()
+        with contextlib.suppress(PlaywrightError):
+            await context.close()
     result.steps = observer.observations
     result.findings = observer.findings()
     if result.status != "error":

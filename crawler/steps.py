@@ -77,7 +77,9 @@ async def _wait_for(page: Page, step: m.StepBase, ctx: StepContext) -> None:
     if isinstance(target, m.WaitForMs):
         await page.wait_for_timeout(target.ms)
     elif isinstance(target, m.WaitForUrl):
-        await page.wait_for_url(resolve_url(ctx.base_url, target.url), timeout=ctx.timeout_ms)
+        # A glob such as "**/report" is matched as written; only a path is joined to the base URL.
+        pattern = resolve_url(ctx.base_url, target.url) if target.url.startswith("/") else target.url
+        await page.wait_for_url(pattern, timeout=ctx.timeout_ms)
     else:
         await page.locator(target).first.wait_for(state="visible", timeout=ctx.timeout_ms)
 
