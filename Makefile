@@ -10,7 +10,8 @@ PYTEST_ARGS ?=
 demo: setup
 	$(BIN)/crawler demo scenarios/ --db demo.db --out reports/
 
-test: setup
+# Lint first: ruff and mypy take seconds, and a red lint should not wait for the browser tests.
+test: setup lint
 	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure"; fi; exit $$rc
 
@@ -49,8 +50,8 @@ fonts:
 	fi
 
 lint: $(STAMP)
-	$(BIN)/ruff check crawler tests bench
-	$(BIN)/ruff format --check crawler tests bench
+	$(BIN)/ruff check --quiet crawler tests bench
+	$(BIN)/ruff format --check --quiet crawler tests bench
 	$(BIN)/mypy
 
 bench: setup
