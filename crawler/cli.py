@@ -57,6 +57,14 @@ db_option = click.option(
 )
 
 
+browser_path_option = click.option(
+    "--browser-path",
+    envvar="CRAWLER_BROWSER_PATH",
+    type=click.Path(dir_okay=False),
+    help="Chromium or Chrome binary to use instead of searching this machine.",
+)
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @db_option
@@ -87,12 +95,7 @@ db_option = click.option(
     type=click.IntRange(1, 32),
     help="Scenarios run at once, each in its own browser context.",
 )
-@click.option(
-    "--browser-path",
-    envvar="CRAWLER_BROWSER_PATH",
-    type=click.Path(dir_okay=False),
-    help="Chromium or Chrome binary to use instead of searching this machine.",
-)
+@browser_path_option
 @click.option(
     "--report",
     "report_dir",
@@ -198,12 +201,7 @@ def validate(paths: tuple[str, ...]) -> None:
     help="Port for the demo site (default: any free port).",
 )
 @click.option("--serve", is_flag=True, help="Keep serving the demo site after the crawl (Ctrl-C stops).")
-@click.option(
-    "--browser-path",
-    envvar="CRAWLER_BROWSER_PATH",
-    type=click.Path(dir_okay=False),
-    help="Chromium or Chrome binary to use instead of searching this machine.",
-)
+@browser_path_option
 def demo(paths: tuple[str, ...], db: str, out: str, port: int, serve: bool, browser_path: str | None) -> None:
     """Serve the bundled demo site on loopback, crawl it, and write the report.
 
@@ -233,12 +231,7 @@ def demo(paths: tuple[str, ...], db: str, out: str, port: int, serve: bool, brow
 
 @cli.command()
 @click.option("--browser", "browser_only", is_flag=True, help="Only check for a browser.")
-@click.option(
-    "--browser-path",
-    envvar="CRAWLER_BROWSER_PATH",
-    type=click.Path(dir_okay=False),
-    help="Chromium or Chrome binary to check instead of searching this machine.",
-)
+@browser_path_option
 def doctor(browser_only: bool, browser_path: str | None) -> None:
     """Say which browser the crawler would use, and whether CJK fonts are installed.
 
