@@ -29,7 +29,7 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 no findings and no errors; 1 findings; 2 invalid scenario or usage; "
-    "3 a scenario could not complete (wins over 1); 4 no usable browser or database."
+    "3 a scenario could not complete (wins over 1); 4 no usable browser or database; 130 interrupted."
 )
 
 
@@ -65,7 +65,7 @@ browser_path_option = click.option(
 )
 
 
-@cli.command()
+@cli.command(epilog=EXIT_CODES_HELP)
 @click.argument("paths", nargs=-1, type=click.Path())
 @db_option
 @click.option(
