@@ -25,28 +25,14 @@ from crawler import __version__
 from crawler.errors import CrawlerError, StoreError
 from crawler.models import Finding
 from crawler.queries import ControlRecord, Results, Run, ScenarioRun, StepRecord
+from crawler.rules import RULES as RULE_REGISTRY
 
 # Older runs collapse into one table row each, so the index stays quick to load after years of runs.
 FULL_RUNS = 30
 CSS = "report.css"
 
-RULES = {
-    "preselected-consent": (
-        "A consent option was already ticked before the person chose anything. "
-        "A pre-ticked box is not a clear affirmative act, so it is not valid consent."
-    ),
-    "consent-changed-without-action": (
-        "A consent option changed (for example became ticked) at a step where the person did not touch it."
-    ),
-    "inconspicuous-consent": (
-        "A ticked consent option was hard to notice: small print, low contrast, faded, "
-        "tiny, covered or far below the visible part of the page."
-    ),
-    "bundled-consent": (
-        "One control asks for consent to several different purposes at once, so the person "
-        "cannot agree to them separately."
-    ),
-}
+# What each rule means, for a reader who has not read the README.
+RULES = {rule.id: rule.explanation for rule in RULE_REGISTRY.values()}
 
 STATES: dict[bool | None, tuple[str, str]] = {
     True: ("checked", "☑"),

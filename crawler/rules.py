@@ -19,6 +19,7 @@ class Rule:
     severity: str
     tags: tuple[str, ...]
     summary: str
+    explanation: str
     check: Check
 
 
@@ -180,6 +181,8 @@ RULES: dict[str, Rule] = {
             "high",
             ("gdpr-recital-32", "planet49", "gdpr-art-4-11", "pipl-art-14", "cpra-dark-pattern"),
             "A consent control is ticked when first shown, before the person acted on it.",
+            "A consent option was already ticked before the person chose anything. A pre-ticked box is "
+            "not a clear affirmative act, so it is not valid consent.",
             _preselected,
         ),
         Rule(
@@ -187,6 +190,8 @@ RULES: dict[str, Rule] = {
             "high",
             ("gdpr-art-7", "gdpr-recital-32", "pipl-art-14"),
             "A consent control went from unticked to ticked although the person did not touch it.",
+            "A consent option became ticked at a step where the person did not touch it: the page "
+            "gave consent on their behalf.",
             _changed_without_action,
         ),
         Rule(
@@ -194,6 +199,8 @@ RULES: dict[str, Rule] = {
             "medium",
             ("gdpr-art-7-2", "edpb-guidelines-03-2022", "pipl-art-17", "cpra-dark-pattern"),
             "A consent control ticked by default that a person would likely miss.",
+            "A consent option ticked by default was hard to notice: small print, low contrast, faded, "
+            "tiny, covered, or not visible at all.",
             _inconspicuous,
         ),
         Rule(
@@ -201,6 +208,8 @@ RULES: dict[str, Rule] = {
             "medium",
             ("gdpr-art-7-4", "gdpr-recital-43", "pipl-art-14", "cpra-dark-pattern"),
             "One control bundles a required agreement with an optional use of data.",
+            "One tick-box ties accepting the terms to an optional use of data (sharing, marketing, "
+            "credit checks…), so the person cannot accept the one without the other.",
             _bundled,
         ),
     )
