@@ -81,3 +81,21 @@ def test_scenario_thresholds_and_product_words(crawl: Any) -> None:
     }
     zhima = controls(result.scenario("tuned")["steps"][0])["Join the Zhima Score programme"]
     assert zhima["purposes"] == ["credit"]
+
+
+def test_every_selector_finds_its_control_again(crawl: Any, page: Any, other_site: Any) -> None:
+    url = f"/kinds.html?other={other_site.url}"
+    result = crawl({"kinds": f"name: kinds\nurl: {url}\n"})
+    seen = result.scenario("kinds")["steps"][0]["controls"]
+    page.goto(result.doc["run"]["base_url"] + url)
+    page.wait_for_load_state("load")
+    for control in seen:
+        frame = next(f for f in page.frames if f.url == control["frame_url"])
+        found = frame.locator(control["selector"])
+        assert found.count() == 1, control
+        state = found.evaluate(
+            "e => e.matches('input') ? (e.indeterminate ? null : e.checked) : "
+            "({true: true, false: false}[e.getAttribute('aria-checked') ?? e.getAttribute('aria-pressed')]"
+            " ?? null)"
+        )
+        assert state is control["checked"], control
