@@ -7,6 +7,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from crawler.errors import CrawlerError
 from crawler.models import Control, Finding, Observation, RunResult, ScenarioResult
 
 FORMAT_VERSION = 1
@@ -28,10 +29,16 @@ def run_document(run: RunResult) -> dict[str, Any]:
 
 def write(run: RunResult, path: str | Path) -> None:
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(json.dumps(run_document(run), ensure_ascii=False, indent=2), encoding="utf-8")
-    tmp.replace(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(run_document(run), ensure_ascii=False, indent=2), encoding="utf-8")
+        tmp.replace(target)
+    except OSError as exc:
+        raise CrawlerError(
+            f"cannot write the JSON document to {target} ({exc.strerror}); the run itself is saved "
+            "in the database, and `crawler report` still works"
+        ) from None
 
 
 def _scenario(s: ScenarioResult) -> dict[str, Any]:

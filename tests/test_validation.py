@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -126,3 +128,14 @@ def test_unknown_tag_is_a_usage_error(tmp_path: Path) -> None:
 
     assert done.returncode == 2
     assert "no scenario carries tag alipay; tags in use: signup" in done.stderr
+
+
+def test_unwritable_json_path_is_a_clear_error_and_the_run_is_kept(crawl: Any, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    result = crawl({"late": "name: late\nurl: /late.html\n"}, "--json", str(blocker / "out.json"))
+    assert result.code == 2
+    assert f"cannot write the JSON document to {blocker / 'out.json'}" in result.stderr
+    assert "Traceback" not in result.stderr and "bug" not in result.stderr
+    with sqlite3.connect(result.db) as db:
+        assert db.execute("select count(*) from scenario_runs").fetchone()[0] == 1
