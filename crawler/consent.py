@@ -112,10 +112,16 @@ def normalise(text: str) -> str:
     return " ".join(folded.split())
 
 
+def bundled_purposes(purposes: Iterable[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """The required agreements and the optional purposes among `purposes`; both non-empty means bundled."""
+    found = frozenset(purposes)
+    return found & REQUIRED_PURPOSES, found & OPTIONAL_PURPOSES
+
+
 def is_bundled(c: Classification) -> bool:
     """A required agreement and an optional purpose share one control."""
-    purposes = set(c.purposes)
-    return c.consent and bool(purposes & REQUIRED_PURPOSES) and bool(purposes & OPTIONAL_PURPOSES)
+    required, optional = bundled_purposes(c.purposes)
+    return c.consent and bool(required) and bool(optional)
 
 
 @dataclass(frozen=True)
@@ -297,7 +303,9 @@ class _StrictLoader(_SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def _read_files() -> list[tuple[str, list[_Phrase]]]:
+@cache
+def _read_files() -> tuple[tuple[str, tuple[_Phrase, ...]], ...]:
+    """Parsed once per process: a scenario with its own words reuses them instead of re-reading 11 files."""
     folder = resources.files("crawler").joinpath("lexicon")
     files = sorted((f for f in folder.iterdir() if f.name.endswith(".yaml")), key=lambda f: f.name)
     if not files:
@@ -308,8 +316,9 @@ def _read_files() -> list[tuple[str, list[_Phrase]]]:
             data = yaml.load(file.read_text(encoding="utf-8"), Loader=_StrictLoader)
         except (yaml.YAMLError, LexiconError) as error:
             raise LexiconError(f"{file.name}: {error}") from error
-        parsed.append(_parse_file(file.name, data))
-    return parsed
+        language, phrases = _parse_file(file.name, data)
+        parsed.append((language, tuple(phrases)))
+    return tuple(parsed)
 
 
 @dataclass(frozen=True)

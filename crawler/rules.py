@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from crawler.consent import OPTIONAL_PURPOSES, REQUIRED_PURPOSES
+from crawler.consent import bundled_purposes
 from crawler.models import Control, Finding, Observation, Thresholds
 
 Check = Callable[[Sequence[Observation], Thresholds], Iterable[Finding]]
@@ -159,8 +159,7 @@ def _inconspicuous(observations: Sequence[Observation], limits: Thresholds) -> I
 
 def _bundled(observations: Sequence[Observation], _: Thresholds) -> Iterator[Finding]:
     for observation, control in _first_sightings(observations):
-        purposes = set(control.purposes)
-        required, optional = purposes & REQUIRED_PURPOSES, purposes & OPTIONAL_PURPOSES
+        required, optional = bundled_purposes(control.purposes)
         if control.consent and required and optional:
             yield _finding(
                 "bundled-consent",
@@ -169,7 +168,7 @@ def _bundled(observations: Sequence[Observation], _: Thresholds) -> Iterator[Fin
                 f"The control {_quote(control)} ties agreeing to {', '.join(sorted(required))} to "
                 f"{', '.join(sorted(optional))} in one tick-box: a person cannot accept the one "
                 "without the other. Optional uses of data need their own, separate choice.",
-                measures={"purposes": sorted(purposes)},
+                measures={"purposes": sorted(control.purposes)},
             )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
+from crawler import consent
 from crawler.consent import (
     PURPOSE_IDS,
     Classification,
@@ -191,10 +193,12 @@ def _write(folder: Path, name: str, text: str) -> None:
 
 
 @pytest.fixture
-def lexicon_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def lexicon_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Point the loader at a scratch folder instead of the package's lexicon."""
     monkeypatch.setattr(resources, "files", lambda package: tmp_path)
-    return tmp_path
+    consent._read_files.cache_clear()
+    yield tmp_path
+    consent._read_files.cache_clear()
 
 
 GOOD_FILE = """
