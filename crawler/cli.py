@@ -17,7 +17,8 @@ from rich.markup import escape
 
 from crawler import __version__, export, runner, scenario
 from crawler.errors import EXIT_FINDINGS, EXIT_OK, EXIT_SCENARIO_ERROR, CrawlerError, ScenarioError
-from crawler.models import GotoStep, RunResult, ScenarioFile, ScenarioResult
+from crawler.models import GotoStep, ScenarioFile
+from crawler.results import RunResult, ScenarioResult, Status
 from crawler.rules import RULES
 
 DEFAULT_DB = "crawl.db"
@@ -314,7 +315,7 @@ def _crawl(files: list[ScenarioFile], options: runner.RunOptions, db: str) -> Ru
     started = time.monotonic()
     result = asyncio.run(runner.run(files, options, db, _progress_printer(len(files))))
     findings = sum(len(s.findings) for s in result.scenarios)
-    errors = sum(s.status == "error" for s in result.scenarios)
+    errors = sum(s.status == Status.ERROR for s in result.scenarios)
     err.print(
         f"Run {result.id}: {len(result.scenarios)} scenarios, {findings} findings, {errors} errors "
         f"in {time.monotonic() - started:.1f}s. Results in {escape(db)}."
@@ -333,7 +334,7 @@ def _progress_printer(total: int) -> Callable[[str, ScenarioResult | None], None
             return
         done += 1
         took = time.monotonic() - started.get(name, time.monotonic())
-        if result.status == "error":
+        if result.status == Status.ERROR:
             mark, text = "[red]✘[/]", f"error: {escape(result.error or '')}"
         elif result.findings:
             rules_hit = sorted({f.rule for f in result.findings})
@@ -354,7 +355,7 @@ def _render(db: str, out: str) -> Path:
 
 
 def _exit_code(result: RunResult) -> int:
-    if any(s.status == "error" for s in result.scenarios):
+    if any(s.status == Status.ERROR for s in result.scenarios):
         return EXIT_SCENARIO_ERROR
     if any(s.findings for s in result.scenarios):
         return EXIT_FINDINGS

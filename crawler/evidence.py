@@ -6,7 +6,7 @@ from pathlib import Path
 
 from playwright.async_api import Page
 
-from crawler.models import Control
+from crawler.results import Control
 
 # init.js draws the outline with DOM built-ins captured before page code ran.
 _OUTLINE_JS = "(box) => window.__consentCrawler__.outline(box)"

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.errors import CrawlerError
-from crawler.models import Control, Finding, Observation, RunResult, ScenarioResult
+from crawler.results import Control, Finding, Observation, RunResult, ScenarioResult
 
 FORMAT_VERSION = 1
 

@@ -14,7 +14,7 @@ from types import TracebackType
 from typing import Any
 
 from crawler.errors import StoreError
-from crawler.models import Finding, Gap
+from crawler.results import Finding, Gap
 from crawler.store import SCHEMA_VERSION
 
 TABLES = frozenset({"runs", "scenario_runs", "steps", "controls", "observations", "findings"})

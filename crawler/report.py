@@ -23,8 +23,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from crawler import __version__
 from crawler.errors import CrawlerError, StoreError
-from crawler.models import Finding
 from crawler.queries import ControlRecord, Results, Run, ScenarioRun, StepRecord
+from crawler.results import Finding
 from crawler.rules import RULES as RULE_REGISTRY
 
 # Older runs collapse into one table row each, so the index stays quick to load after years of runs.

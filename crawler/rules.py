@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from crawler.consent import bundled_purposes
-from crawler.models import Control, Finding, Observation, Thresholds
+from crawler.models import Thresholds
+from crawler.results import Control, Finding, Observation
 
 Check = Callable[[Sequence[Observation], Thresholds], Iterable[Finding]]
 

@@ -18,15 +18,8 @@ from crawler import browser as browsers
 from crawler import evidence, rules, snapshot, steps
 from crawler.consent import Lexicon, default_lexicon
 from crawler.errors import StepFailed, reason
-from crawler.models import (
-    Finding,
-    Observation,
-    RunResult,
-    ScenarioFile,
-    ScenarioResult,
-    Settle,
-    Thresholds,
-)
+from crawler.models import ScenarioFile, Settle, Thresholds
+from crawler.results import Finding, Observation, RunResult, ScenarioResult, Status
 from crawler.store import Store
 
 
@@ -88,15 +81,15 @@ async def _run_all(
 
     try:
         await asyncio.gather(*(one(i, item) for i, item in enumerate(files)))
-        run_result.status = "completed"
+        run_result.status = Status.COMPLETED
     except (asyncio.CancelledError, KeyboardInterrupt):
-        run_result.status = "interrupted"
+        run_result.status = Status.INTERRUPTED
         raise
     finally:
         run_result.scenarios = [r for r in results if r is not None]
         run_result.finished_at = now()
-        if run_result.status == "running":
-            run_result.status = "failed"
+        if run_result.status == Status.RUNNING:
+            run_result.status = Status.INTERRUPTED
         store.finish_run(run_result)
     return run_result
 
@@ -140,16 +133,16 @@ async def run_scenario(
                 raise StepFailed(f"step {index} ({label}): {reason(exc)}") from None
             await observer.observe(page, index, action, label, target)
     except StepFailed as exc:
-        result.status, result.error = "error", str(exc)
+        result.status, result.error = Status.ERROR, str(exc)
     except PlaywrightError as exc:
-        result.status, result.error = "error", f"the browser failed: {reason(exc)}"
+        result.status, result.error = Status.ERROR, f"the browser failed: {reason(exc)}"
     finally:
         with contextlib.suppress(PlaywrightError):
             await context.close()
     result.steps = observer.observations
     result.findings = observer.findings()
-    if result.status != "error":
-        result.status = "findings" if result.findings else "ok"
+    if result.status != Status.ERROR:
+        result.status = Status.FINDINGS if result.findings else Status.OK
     result.finished_at = now()
     return result
 

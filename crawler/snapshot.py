@@ -15,7 +15,8 @@ from playwright.async_api import Error as PlaywrightError
 from crawler.consent import Lexicon
 from crawler.errors import reason
 from crawler.identity import KeyMaker
-from crawler.models import Box, Control, Gap, LabelStyle, Settle
+from crawler.models import Settle
+from crawler.results import Box, Control, Gap, LabelStyle
 
 
 def _script(name: str) -> str:

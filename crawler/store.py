@@ -14,7 +14,7 @@ from sqlite_utils.db import Table
 
 from crawler import __version__
 from crawler.errors import StoreError
-from crawler.models import Control, Finding, Observation, RunResult, ScenarioResult
+from crawler.results import Control, Finding, Observation, RunResult, ScenarioResult, Status
 
 SCHEMA_VERSION = 1
 
@@ -227,7 +227,7 @@ class Store:
                     "status": run.status,
                     "scenario_count": len(run.scenarios),
                     "finding_count": sum(len(s.findings) for s in run.scenarios),
-                    "error_count": sum(s.status == "error" for s in run.scenarios),
+                    "error_count": sum(s.status == Status.ERROR for s in run.scenarios),
                 },
             )
 

@@ -52,7 +52,7 @@ def test_every_exit_code_is_documented(code: int) -> None:
 
 def test_every_json_field_is_documented() -> None:
     from crawler import export
-    from crawler.models import Box, Control, Finding, LabelStyle, Observation, RunResult, ScenarioResult
+    from crawler.results import Box, Control, Finding, LabelStyle, Observation, RunResult, ScenarioResult
 
     control = Control(
         key="k",

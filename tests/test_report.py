@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from crawler import report
 from crawler.errors import StoreError
-from crawler.models import Control, Finding, Gap, Observation, RunResult, ScenarioResult
+from crawler.results import Control, Finding, Gap, Observation, RunResult, ScenarioResult
 from crawler.store import Store
 
 SHOP = "https://shop.example/checkout"
