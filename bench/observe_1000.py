@@ -40,6 +40,7 @@ from crawler import snapshot
 from crawler.consent import Lexicon, default_lexicon
 from crawler.identity import KeyMaker
 from crawler.server import SiteServer
+from crawler.snapshot import Collector
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "observe_1000.json"
@@ -221,24 +222,24 @@ async def naive(page: Page, limit: int | None = None) -> list[Seen]:
     return seen
 
 
-async def ours(page: Page, lexicon: Lexicon) -> list[Seen]:
+async def ours(collector: Collector, page: Page, lexicon: Lexicon) -> list[Seen]:
     """What the crawler does at every step."""
-    controls, _gaps = await snapshot.take(page, lexicon)
+    controls, _gaps, _probed = await collector.take(page, lexicon)
     return [Seen(c.frame_url, c.checked, c.visible, c.label) for c in controls]
 
 
-async def bare_evaluate(frame: Frame) -> tuple[float, int]:
-    """One frame's snapshot.js round trip alone: (ms, bytes of JSON)."""
+async def bare_evaluate(collector: Collector, frame: Frame) -> tuple[float, int]:
+    """One frame's collector round trip alone: (ms, bytes of JSON)."""
     started = time.perf_counter()
-    text = await frame.evaluate(snapshot.SNAPSHOT_JS, {"reset": False, "json": True})
-    return (time.perf_counter() - started) * 1000, len(str(text).encode())
+    data = await collector.call(frame, "snapshot", {"reset": False})
+    return (time.perf_counter() - started) * 1000, len(json.dumps(data).encode())
 
 
-async def breakdown(page: Page, lexicon: Lexicon) -> tuple[float, float]:
+async def breakdown(collector: Collector, page: Page, lexicon: Lexicon) -> tuple[float, float]:
     """`take` in its two halves, through its private helpers: (frame views ms, Python build ms)."""
     frames = [f for f in page.frames if not f.is_detached()]
     started = time.perf_counter()
-    views = await asyncio.gather(*(snapshot._frame_view(f, page.main_frame) for f in frames))
+    views = await asyncio.gather(*(collector._frame_view(f, page.main_frame) for f in frames))
     gathered = time.perf_counter()
     main = next(v.data for v in views if v.frame is page.main_frame)
     keys = KeyMaker()
@@ -336,25 +337,26 @@ async def measure(args: argparse.Namespace, figures: Figures) -> dict[str, Any]:
                 chromium = await browsers.launch(playwright, args.browser_path)
                 try:
                     context = await chromium.new_context()
-                    await snapshot.install(context)
+                    collector = Collector.new()
+                    await collector.install(context)
                     page = await context.new_page()
                     await page.goto(f"{site.url}/main.html", wait_until="load")
                     if len(page.frames) != 3:
                         raise Disagreement(f"expected 3 frames, got {[f.url for f in page.frames]}")
                     # Warm both paths up (JIT, Playwright's injected script in every frame): not timed.
-                    await ours(page, lexicon)
+                    await ours(collector, page, lexicon)
                     await naive(page, limit=20)
                     counts: dict[str, Any] = {}
                     for index, which in enumerate(schedule(args.repeats, args.naive_repeats), start=1):
                         if which == "ours":
-                            ms, seen = await timed(lambda: ours(page, lexicon))
+                            ms, seen = await timed(lambda: ours(collector, page, lexicon))
                             figures.take.append(ms)
-                            views_ms, build_ms = await breakdown(page, lexicon)
+                            views_ms, build_ms = await breakdown(collector, page, lexicon)
                             figures.frame_views.append(views_ms)
                             figures.python_build.append(build_ms)
                             for frame in page.frames:
                                 name = frame_name(page, frame)
-                                eval_ms, size = await bare_evaluate(frame)
+                                eval_ms, size = await bare_evaluate(collector, frame)
                                 figures.evaluate.setdefault(name, []).append(eval_ms)
                                 figures.payload_bytes[name] = size
                         else:

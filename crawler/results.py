@@ -108,6 +108,10 @@ class Observation:
     screenshot: str | None = None
     gaps: tuple[Gap, ...] = ()
     target: str | None = None
+    screenshot_size: tuple[float, float] | None = None
+    """Width and height of the screenshot in CSS px: page coordinates map onto it one to one."""
+    automation_probed: tuple[str, ...] = ()
+    """What the page read to find out whether a robot drives the browser (navigator.webdriver)."""
 
 
 @dataclass(frozen=True)
@@ -122,7 +126,9 @@ class Finding:
     measures: dict[str, Any] = field(default_factory=dict)
     frame_url: str = ""
     selector: str = ""
-    evidence: dict[str, str] = field(default_factory=dict)
+    evidence: dict[str, Any] = field(default_factory=dict)
+    evidence_step: int | None = None
+    """The step whose screenshot shows the control, when it is not `step` (say, a modal opened later)."""
     accepted: bool = False
     """A baseline entry accepts this finding: it is reported, but does not fail the run."""
     accepted_reason: str = ""

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,11 +15,12 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from crawler import browser as browsers
-from crawler import evidence, rules, snapshot, steps
+from crawler import evidence, rules, steps
 from crawler.consent import Lexicon, default_lexicon
 from crawler.errors import StepFailed, reason
-from crawler.models import ScenarioFile, Settle, Thresholds
+from crawler.models import Scenario, ScenarioFile
 from crawler.results import Finding, Observation, RunResult, ScenarioResult, Status
+from crawler.snapshot import Collector
 from crawler.store import Store
 
 
@@ -108,14 +109,16 @@ async def run_scenario(
     lexicon = Lexicon.load(scenario.lexicon) if scenario.lexicon else default_lexicon()
     shots = store.screenshot_dir(run_id, scenario.name) if options.screenshots else None
     context = await chromium.new_context(**scenario.context_options())
-    observer = _Observer(store, shots, lexicon, scenario.thresholds, scenario.settle)
+    collector = Collector.new(timeout_s=max(10.0, scenario.timeout_ms / 1000))
+    observer = _Observer(collector, store, shots, lexicon, scenario)
     try:
-        await snapshot.install(context)
+        await collector.install(context)
         page = await context.new_page()
         page.set_default_timeout(scenario.timeout_ms)
         url = steps.resolve_url(options.base_url, scenario.url)
         try:
-            await page.goto(url, timeout=scenario.timeout_ms)
+            # The DOM is enough: a page with one stalled image is still observed (settling bounds the wait).
+            await page.goto(url, timeout=scenario.timeout_ms, wait_until="domcontentloaded")
         except PlaywrightError as exc:
             raise StepFailed(f"could not open {url}: {reason(exc)}") from None
         await observer.observe(page, 0, "open", f"open {scenario.url}", url)
@@ -148,68 +151,50 @@ async def run_scenario(
 
 
 class _Observer:
-    """Observes after each step and captures evidence for findings while the page still shows them."""
+    """Observes after each step; evidence is attached once the scenario is over."""
 
     def __init__(
-        self,
-        store: Store,
-        shots: Path | None,
-        lexicon: Lexicon,
-        thresholds: Thresholds,
-        settle: Settle,
+        self, collector: Collector, store: Store, shots: Path | None, lexicon: Lexicon, scenario: Scenario
     ) -> None:
-        self.store, self.shots, self.lexicon = store, shots, lexicon
-        self.thresholds, self.settle = thresholds, settle
+        self.collector, self.store, self.shots, self.lexicon = collector, store, shots, lexicon
+        self.scenario = scenario
         self.observations: list[Observation] = []
-        self.evidence: dict[tuple[str, str, int], dict[str, str]] = {}
 
     async def observe(self, page: Page, index: int, action: str, name: str, target: str | None) -> None:
+        settle = self.scenario.settle
         try:
-            settle_ms, settled = await snapshot.settle(page, self.settle)
-            controls, gaps = await snapshot.take(page, self.lexicon)
+            settle_ms, settled = await self.collector.settle(page, settle)
+            controls, gaps, probed = await self.collector.take(page, self.lexicon)
         except PlaywrightError as exc:
             if "context was destroyed" not in str(exc) and "navigat" not in str(exc):
                 raise
             # The step started a navigation: observe the page it led to.
-            settle_ms, settled = await snapshot.settle(page, self.settle)
-            controls, gaps = await snapshot.take(page, self.lexicon)
-        screenshot = None
+            settle_ms, settled = await self.collector.settle(page, settle)
+            controls, gaps, probed = await self.collector.take(page, self.lexicon)
+        screenshot, size = None, None
         if self.shots is not None:
-            path = self.shots / f"{index:03d}.png"
-            await evidence.screenshot(page, path)
+            path = self.shots / f"{index:03d}.jpg"
+            size = await evidence.screenshot(page, path, self.scenario.timeout_ms)
             screenshot = self.store.relative(path)
-        observation = Observation(
-            index=index,
-            action=action,
-            name=name,
-            url=page.url,
-            controls=controls,
-            settle_ms=settle_ms,
-            settled=settled,
-            screenshot=screenshot,
-            gaps=gaps,
-            target=target,
+        self.observations.append(
+            Observation(
+                index=index,
+                action=action,
+                name=name,
+                url=page.url,
+                controls=controls,
+                settle_ms=settle_ms,
+                settled=settled,
+                screenshot=screenshot,
+                gaps=gaps,
+                target=target,
+                screenshot_size=size,
+                automation_probed=probed,
+            )
         )
-        self.observations.append(observation)
-        if self.shots is not None:
-            await self._capture_evidence(page, observation)
-
-    async def _capture_evidence(self, page: Page, observation: Observation) -> None:
-        assert self.shots is not None
-        controls = {c.key: c for c in observation.controls}
-        for finding in rules.evaluate(self.observations, self.thresholds):
-            ident = (finding.rule, finding.control, finding.step)
-            if finding.step != observation.index or ident in self.evidence:
-                continue
-            control = controls[finding.control]
-            stem = f"{observation.index:03d}-{finding.rule}-{finding.control.rsplit(':', 1)[-1]}"
-            files = await evidence.capture(page, control, self.shots, stem)
-            self.evidence[ident] = {kind: self.store.relative(p) for kind, p in files.items()}
 
     def findings(self) -> list[Finding]:
-        found = rules.evaluate(self.observations, self.thresholds)
-        return [_with_evidence(f, self.evidence.get((f.rule, f.control, f.step), {})) for f in found]
-
-
-def _with_evidence(finding: Finding, files: dict[str, str]) -> Finding:
-    return replace(finding, evidence=files) if files else finding
+        found = rules.evaluate(self.observations, self.scenario.thresholds)
+        if self.shots is None:
+            return found
+        return evidence.attach(found, self.observations, self.store.path.parent, self.store.relative)

@@ -19,13 +19,14 @@ import pytest
 import yaml
 from playwright.sync_api import Page
 
+from crawler.evidence import CROP_MARGIN
 from crawler.server import SiteServer
 from tests.conftest import PAGES, run_cli
 
 GALLERY = PAGES / "gallery"
 TRUTH: dict[str, Any] = yaml.safe_load((GALLERY / "truth.yaml").read_text(encoding="utf-8"))
 PAGE_NAMES = list(TRUTH["pages"])
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+JPEG_SIGNATURE = b"\xff\xd8\xff"
 CONTROL_KEYS = {
     "id",
     "label",
@@ -253,24 +254,29 @@ def test_page(gallery: Gallery, name: str) -> None:
     assert not problems, f"{name}.html:\n  " + "\n  ".join(problems)
 
 
-def test_every_finding_carries_png_evidence(gallery: Gallery) -> None:
-    findings = [(s["name"], f) for s in gallery.doc["scenarios"] for f in s["findings"]]
+def test_every_finding_points_at_the_step_screenshot_that_shows_its_control(gallery: Gallery) -> None:
+    findings = [(s, f) for s in gallery.doc["scenarios"] for f in s["findings"]]
     assert findings
-    for name, finding in findings:
+    for scenario, finding in findings:
+        where = (scenario["name"], finding["rule"], finding["label"])
         evidence = finding.get("evidence") or {}
+        step = next(s for s in scenario["steps"] if s["index"] == evidence.get("step"))
+        assert evidence["screenshot"] == step["screenshot"], where
+        assert step["index"] >= finding["step"], where
+        control = next(c for c in step["controls"] if c["key"] == finding["control"])
+        assert control["visible"], where
+        assert evidence["box"] == control["box"], where
         for kind in ("screenshot", "crop"):
-            assert kind in evidence, (name, finding["rule"], finding["label"], evidence)
-            path = gallery.db.parent / evidence[kind]
             assert not Path(evidence[kind]).is_absolute(), evidence[kind]
-            assert path.is_file(), (name, kind, path)
-            assert path.read_bytes()[:8] == PNG_SIGNATURE, (name, kind, path)
+            path = gallery.db.parent / evidence[kind]
+            assert path.read_bytes()[:3] == JPEG_SIGNATURE, (where, kind, path)
 
 
-# Looks for the evidence outline's red in a PNG, in the browser: no image library needed. With segments
+# Looks for the evidence outline's red in an image, in the browser: no image library needed. With segments
 # ([x0, x1, y] each) it says per segment whether any pixel on it is outline red; without, it counts them all.
-OUTLINE_RED_JS = """async ({png, segments}) => {
+OUTLINE_RED_JS = """async ({jpeg, segments}) => {
   const image = new Image();
-  image.src = 'data:image/png;base64,' + png;
+  image.src = 'data:image/jpeg;base64,' + jpeg;
   await image.decode();
   const [w, h] = [image.naturalWidth, image.naturalHeight];
   const canvas = document.createElement('canvas');
@@ -281,7 +287,7 @@ OUTLINE_RED_JS = """async ({png, segments}) => {
   const data = context.getImageData(0, 0, w, h).data;
   const red = (x, y) => {
     const i = (y * w + x) * 4;
-    return data[i] > 190 && data[i + 1] < 40 && data[i + 2] < 40;
+    return data[i] > 170 && data[i + 1] < 80 && data[i + 2] < 80;
   };
   if (!segments) {
     let n = 0;
@@ -296,45 +302,26 @@ OUTLINE_RED_JS = """async ({png, segments}) => {
 }"""
 
 
-def beside(box: dict[str, float]) -> list[tuple[int, int, int]]:
+def beside(box: dict[str, float], origin: tuple[float, float]) -> list[tuple[int, int, int]]:
     """Short horizontal runs just left and just right of a control, at mid-height, where its outline goes."""
-    y = round(box["y"] + box["height"] / 2)
-    left, right = round(box["x"]), round(box["x"] + box["width"])
-    return [(left - 12, left - 1, y), (right + 1, right + 12, y)]
+    y = round(box["y"] - origin[1] + box["height"] / 2)
+    left, right = round(box["x"] - origin[0]), round(box["x"] - origin[0] + box["width"])
+    return [(left - 8, left - 1, y), (right + 1, right + 8, y)]
 
 
-def test_evidence_outlines_the_control_of_its_finding_and_no_other(gallery: Gallery, page: Page) -> None:
-    """The outlined screenshot marks the finding's control and no other; the crop shows the mark."""
+def test_each_crop_outlines_the_control_of_its_finding(gallery: Gallery, page: Page) -> None:
     page.set_content("<title>pixels</title>")
     problems = []
     for scenario in gallery.doc["scenarios"]:
-        boxes = {(s["index"], c["key"]): c["box"] for s in scenario["steps"] for c in s["controls"]}
         for finding in scenario["findings"]:
-            if not finding.get("evidence"):
-                continue  # test_every_finding_carries_png_evidence reports it
             where = f"{scenario['name']}: {finding['rule']} on {finding['label'][:40]!r}"
-            others = sorted(
-                {
-                    f["control"]
-                    for f in scenario["findings"]
-                    if f["step"] == finding["step"] and f["control"] != finding["control"]
-                }
-            )
-            segments = beside(boxes[(finding["step"], finding["control"])])
-            for key in others:
-                segments += beside(boxes[(finding["step"], key)])
-            png = base64.b64encode(
-                (gallery.db.parent / finding["evidence"]["screenshot"]).read_bytes()
-            ).decode()
-            red = page.evaluate(OUTLINE_RED_JS, {"png": png, "segments": segments})
-            if not all(red[:2]):
-                problems.append(f"{where}: its control is not outlined (looked at {segments[:2]})")
-            if any(red[2:]):
-                stale = [seg for seg, hit in zip(segments[2:], red[2:], strict=True) if hit]
-                problems.append(f"{where}: other controls are outlined too, at {stale}")
+            box = finding["evidence"]["box"]
+            # Crops keep CROP_MARGIN around the control, clamped at the page's top-left corner.
+            origin = (max(0.0, box["x"] - CROP_MARGIN[0]), max(0.0, box["y"] - CROP_MARGIN[1]))
             crop = base64.b64encode((gallery.db.parent / finding["evidence"]["crop"]).read_bytes()).decode()
-            if page.evaluate(OUTLINE_RED_JS, {"png": crop, "segments": None}) < 8:
-                problems.append(f"{where}: the crop does not show the outline")
+            red = page.evaluate(OUTLINE_RED_JS, {"jpeg": crop, "segments": beside(box, origin)})
+            if not all(red):
+                problems.append(f"{where}: the crop does not outline its control")
     assert not problems, "\n".join(problems)
 
 
