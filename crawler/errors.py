@@ -7,6 +7,12 @@ EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_SCENARIO_ERROR = 3
 EXIT_ENVIRONMENT = 4
+EXIT_EXPECTATIONS = 5
+EXIT_OUTPUT = 6
+EXIT_INTERNAL = 70
+EXIT_DEADLINE = 124
+EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
 
 
 class CrawlerError(Exception):
@@ -33,6 +39,12 @@ class StoreError(CrawlerError):
     """The results database cannot be opened or is from a newer crawler."""
 
     exit_code = EXIT_ENVIRONMENT
+
+
+class OutputError(CrawlerError):
+    """The run is saved, but an output it was asked for (report, JSON, JUnit) could not be written."""
+
+    exit_code = EXIT_OUTPUT
 
 
 def reason(exc: BaseException) -> str:

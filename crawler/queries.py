@@ -127,6 +127,11 @@ class Results:
             )
         if version < 1 or not names >= TABLES:
             raise StoreError(f"{not_ours}.")
+        if version < SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} was written by an older crawler (schema {version}). Bring it forward with "
+                f"`crawler migrate --db {self.path}` (a backup is kept beside it)."
+            )
 
     def __enter__(self) -> Results:
         return self
@@ -199,12 +204,12 @@ class Results:
         """Every control at every step, in step order and then page order."""
         rows = self._rows(
             """
-            select st.idx as step, c.id as control_id, c.key, c.kind, o.*
+            select st.idx as step, o.*
             from observations o
             join steps st on st.id = o.step_id
             join controls c on c.id = o.control_id
             where st.scenario_run_id = ?
-            order by st.idx, o.rowid
+            order by st.idx, o.position
             """,
             (scenario_run_id,),
         )

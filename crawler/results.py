@@ -1,10 +1,21 @@
-"""What the crawler produces: frozen records of what it observed and concluded, shared by every stage."""
+"""What the crawler produces: frozen records of what it observed and concluded, shared by every stage.
+
+These dataclasses are the one definition of every measured field. The store derives its columns from them
+(`crawler.records`), the `--json` document and the read model are the same records, so adding a field to a
+control means adding it here (and to the collector that measures it).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
+
+from crawler.models import Thresholds
+
+# Which part of storage a control's field belongs to: what a control is changes rarely, what it looks like
+# at a step changes often. See crawler/store.py.
+STATE = {"part": "state"}
 
 
 class Status(StrEnum):
@@ -26,6 +37,16 @@ RUN_STATUSES = (Status.RUNNING, Status.COMPLETED, Status.INTERRUPTED, Status.ABA
 SCENARIO_STATUSES = (Status.OK, Status.FINDINGS, Status.FAILED, Status.ERROR)
 
 
+class Intent(StrEnum):
+    """What the button a step pressed says it does, read from its accessible name with the lexicon."""
+
+    ACCEPT_ALL = "accept-all"
+    REJECT_ALL = "reject-all"
+    SAVE = "save"
+    CLOSE = "close"
+    OTHER = "other"
+
+
 @dataclass(frozen=True)
 class Box:
     x: float
@@ -39,7 +60,7 @@ class LabelStyle:
     font_size: float
     color: str
     background: str
-    contrast: float
+    contrast: float | None
     opacity: float
 
 
@@ -49,33 +70,41 @@ class Control:
 
     key: str
     kind: str
-    role: str
-    label: str
-    label_source: str
-    nearby_text: str
-    checked: bool | None
-    disabled: bool
-    visible: bool
-    frame_url: str
-    shadow: bool
-    shadow_mode: str | None
-    selector: str
-    acted: bool
+    role: str = ""
+    label: str = ""
+    label_source: str = "none"
+    nearby_text: str = ""
+    description: str = ""
+    """Its accessible description (aria-describedby, aria-description)."""
+    context: str = ""
+    """The name of the dialog, fieldset or section around it."""
+    group: str = ""
+    frame_url: str = ""
+    shadow: bool = False
+    shadow_mode: str | None = None
+    selector: str = ""
+    native: bool = False
+    name: str = ""
+    value: str = ""
+    tab: int = 0
+    """0 for the journey's page; 1 and up for a tab or popup a step opened."""
     consent: bool = False
     refusal: bool = False
     purposes: tuple[str, ...] = ()
     matched: tuple[str, ...] = ()
-    box: Box | None = None
-    in_viewport: bool = False
-    below_fold: float = 0.0
-    opacity: float = 1.0
-    covered: bool = False
-    label_style: LabelStyle | None = None
-    native: bool = False
-    name: str = ""
-    value: str = ""
-    group: str = ""
-    context: str = ""
+    """The lexicon phrases that decided whether it asks for consent."""
+    consent_from: str = ""
+    """Where those phrases were found: label, description, nearby_text or context."""
+    checked: bool | None = field(default=False, metadata=STATE)
+    disabled: bool = field(default=False, metadata=STATE)
+    visible: bool = field(default=True, metadata=STATE)
+    acted: bool = field(default=False, metadata=STATE)
+    box: Box | None = field(default=None, metadata=STATE)
+    in_viewport: bool = field(default=False, metadata=STATE)
+    below_fold: float = field(default=0.0, metadata=STATE)
+    opacity: float = field(default=1.0, metadata=STATE)
+    covered: bool = field(default=False, metadata=STATE)
+    label_style: LabelStyle | None = field(default=None, metadata=STATE)
 
     @property
     def shown_label(self) -> str:
@@ -98,20 +127,34 @@ class Gap:
 
 @dataclass(frozen=True)
 class Observation:
+    """One step of a journey and every control seen after it."""
+
     index: int
     action: str
     name: str
     url: str
-    controls: tuple[Control, ...]
+    controls: tuple[Control, ...] = ()
     settle_ms: float = 0.0
     settled: bool = True
     screenshot: str | None = None
     gaps: tuple[Gap, ...] = ()
     target: str | None = None
+    target_name: str = ""
+    """The accessible name of what the step pressed ("Accept all")."""
+    intent: Intent | None = None
+    http_status: int | None = None
+    """Status of the main document's response, when the step loaded one."""
+    page_errors: tuple[str, ...] = ()
+    failed_requests: tuple[str, ...] = ()
     screenshot_size: tuple[float, float] | None = None
     """Width and height of the screenshot in CSS px: page coordinates map onto it one to one."""
     automation_probed: tuple[str, ...] = ()
     """What the page read to find out whether a robot drives the browser (navigator.webdriver)."""
+
+    @property
+    def judged(self) -> bool:
+        """An error page is not the page the journey meant to check: its controls are not judged."""
+        return self.http_status is None or self.http_status < 400
 
 
 @dataclass(frozen=True)
@@ -160,6 +203,18 @@ class ScenarioResult:
     failures: list[str] = field(default_factory=list)
     """Expectations of the scenario's `expect:` block that did not hold, one sentence each."""
     attempts: list[Attempt] = field(default_factory=list)
+    file_hash: str = ""
+    """SHA-256 of the scenario file as it was run."""
+    error_screenshot: str | None = None
+    """The page at the moment a step failed."""
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    lexicon: dict[str, list[str]] = field(default_factory=dict)
+    """The scenario's own words per purpose: with `thresholds`, what rescoring needs to judge again."""
+
+    @property
+    def complete(self) -> bool:
+        """The journey reached its last step: what it never reached cannot count against the page."""
+        return self.status != Status.ERROR
 
 
 @dataclass
@@ -170,3 +225,9 @@ class RunResult:
     finished_at: str = ""
     status: Status = Status.RUNNING
     scenarios: list[ScenarioResult] = field(default_factory=list)
+    crawler_version: str = ""
+    browser: str = ""
+    """Browser name and version, as the browser reports them."""
+    host: str = ""
+    shard: str = ""
+    options: dict[str, Any] = field(default_factory=dict)

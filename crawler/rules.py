@@ -111,7 +111,7 @@ def salience(control: Control, limits: Thresholds) -> dict[str, dict[str, Any]]:
     """The measures that decide whether a person would notice a control, each beside its threshold."""
     measures: dict[str, dict[str, Any]] = {}
     style = control.label_style
-    if style is not None and style.contrast > 0:
+    if style is not None and style.contrast:
         measures["label_contrast"] = _measure(style.contrast, limits.min_contrast)
     if style is not None and style.font_size > 0:
         measures["label_font_px"] = _measure(style.font_size, limits.min_font_px)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import secrets
+import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,8 +16,8 @@ from playwright.async_api import Browser, Page, async_playwright
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
+from crawler import __version__, evidence, rules, steps
 from crawler import browser as browsers
-from crawler import evidence, rules, steps
 from crawler.consent import Lexicon, default_lexicon
 from crawler.errors import StepFailed, reason
 from crawler.models import Scenario, ScenarioFile
@@ -67,7 +69,14 @@ async def run(
 async def _run_all(
     chromium: Browser, files: Sequence[ScenarioFile], options: RunOptions, store: Store, progress: Progress
 ) -> RunResult:
-    run_result = RunResult(id=new_run_id(), started_at=now(), base_url=options.base_url)
+    run_result = RunResult(
+        id=new_run_id(),
+        started_at=now(),
+        base_url=options.base_url,
+        crawler_version=__version__,
+        browser=f"{chromium.browser_type.name} {chromium.version}",
+        host=socket.gethostname(),
+    )
     store.begin_run(run_result)
     results: list[ScenarioResult | None] = [None] * len(files)
     limit = asyncio.Semaphore(max(1, options.concurrency))
@@ -105,6 +114,9 @@ async def run_scenario(
         file=item.path,
         tags=tuple(scenario.tags),
         started_at=now(),
+        file_hash=_file_hash(item.path),
+        thresholds=scenario.thresholds,
+        lexicon=scenario.lexicon,
     )
     lexicon = Lexicon.load(scenario.lexicon) if scenario.lexicon else default_lexicon()
     shots = store.screenshot_dir(run_id, scenario.name) if options.screenshots else None
@@ -148,6 +160,13 @@ async def run_scenario(
         result.status = Status.FINDINGS if result.findings else Status.OK
     result.finished_at = now()
     return result
+
+
+def _file_hash(path: str) -> str:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return ""
 
 
 class _Observer:

@@ -277,6 +277,6 @@ def _label_style(style: dict[str, Any]) -> LabelStyle:
         font_size=float(style.get("font_size") or 0),
         color=str(style.get("color") or ""),
         background=str(style.get("background") or ""),
-        contrast=float(style.get("contrast") or 0),
+        contrast=float(style["contrast"]) if style.get("contrast") else None,
         opacity=float(style.get("opacity", 1.0)),
     )
