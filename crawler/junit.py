@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import xml.etree.ElementTree as ET
 from datetime import datetime
@@ -27,6 +28,8 @@ def write(run: RunResult, path: str | Path) -> None:
         ET.ElementTree(root).write(tmp, encoding="utf-8", xml_declaration=True)
         tmp.replace(target)
     except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
         raise CrawlerError(
             f"cannot write the JUnit XML to {target} ({exc.strerror}); the run itself is saved in the "
             "database, and `crawler report` still works"

@@ -366,4 +366,4 @@ def _problems(tokens: list[str]) -> Iterator[str]:
 
 def test_every_crawler_command_line_uses_commands_and_options_that_exist() -> None:
     problems = [f"{where}: {problem}" for where, tokens in _commands() for problem in _problems(tokens)]
-    assert problems == []
+    assert not problems, "\n".join(problems)

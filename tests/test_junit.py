@@ -201,6 +201,13 @@ def test_replaces_an_old_report_and_leaves_no_temporary_file(tmp_path: Path) -> 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["junit.xml"]
 
 
+def test_a_folder_in_the_way_is_a_clear_error_and_leaves_nothing_behind(tmp_path: Path) -> None:
+    (tmp_path / "junit.xml").mkdir()
+    with pytest.raises(CrawlerError, match=r"cannot write the JUnit XML to .*junit\.xml"):
+        junit.write(_night(), tmp_path / "junit.xml")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["junit.xml"]
+
+
 def test_an_unwritable_path_is_a_clear_error(tmp_path: Path) -> None:
     blocker = tmp_path / "reports"
     blocker.write_text("a file where a folder should be", encoding="utf-8")
