@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-import kubernetes_validate
 import pytest
 import yaml
 
@@ -28,7 +27,6 @@ UNITS = DEPLOY / "systemd"
 CRONTAB = DEPLOY / "cron" / "consent-crawler"
 WORKFLOW = DEPLOY / "github-actions" / "consent-crawler-nightly.yml"
 KUBERNETES = DEPLOY / "kubernetes"
-KUBERNETES_VERSION = "1.29.0"  # backoffLimitPerIndex needs 1.29
 SHARDS = 4
 
 # A shell variable in any of the forms the examples use: $VAR, ${VAR} (shell, systemd), $(VAR) (Kubernetes).
@@ -193,12 +191,6 @@ def test_the_workflow_shards_and_merges() -> None:
 
 
 # --- Kubernetes -------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("path", sorted(KUBERNETES.glob("*.yaml")), ids=lambda p: p.name)
-def test_kubernetes_manifests_pass_the_api_schema(path: Path) -> None:
-    for document in _documents(path):
-        kubernetes_validate.validate(document, KUBERNETES_VERSION, strict=True)
 
 
 def _cronjobs() -> dict[str, dict[str, Any]]:
