@@ -22,6 +22,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from functools import cache
 from importlib import resources
 from types import MappingProxyType
@@ -54,7 +55,27 @@ OPTIONAL_PURPOSES = frozenset(
     {"sharing", "marketing", "personalised-ads", "credit", "location", "analytics", "contact"}
 )
 
-_FILE_KEYS = frozenset({"language", "name", "purposes", "not_consent", "refusal"})
+_FILE_KEYS = frozenset({"language", "name", "purposes", "not_consent", "refusal", "buttons"})
+
+
+class Intent(StrEnum):
+    """What a pressed button says it does, read from its accessible name."""
+
+    ACCEPT_ALL = "accept-all"
+    REJECT_ALL = "reject-all"
+    SAVE = "save"
+    CLOSE = "close"
+    OTHER = "other"
+
+
+# Lexicon file keys under `buttons:`; their phrases are matched like consent phrases, in a table of their own.
+BUTTON_INTENTS = {
+    "accept_all": Intent.ACCEPT_ALL,
+    "reject_all": Intent.REJECT_ALL,
+    "save": Intent.SAVE,
+    "close": Intent.CLOSE,
+}
+_BUTTON = "button:"
 _PURPOSE_KEYS = frozenset((*PURPOSE_IDS, GENERIC))
 # Scenario phrases carry no language of their own.
 _NO_LANGUAGE = ""
@@ -289,7 +310,22 @@ def _parse_file(name: str, data: object) -> tuple[str, list[_Phrase]]:
     if clashes:
         raise LexiconError(f"{name}: phrases both consent and not consent: {sorted(clashes)}")
     refusal = _phrases(REFUSAL, language, data.get(REFUSAL, []), f"{name}: {REFUSAL}", unique=True)
-    return language, phrases + not_consent + refusal
+    buttons = _button_phrases(name, language, data.get("buttons", {}))
+    return language, phrases + not_consent + refusal + buttons
+
+
+def _button_phrases(name: str, language: str, buttons: object) -> list[_Phrase]:
+    if not isinstance(buttons, dict):
+        raise LexiconError(f"{name}: 'buttons' must map {', '.join(BUTTON_INTENTS)} to phrase lists")
+    unknown = set(buttons) - set(BUTTON_INTENTS)
+    if unknown:
+        allowed = ", ".join(BUTTON_INTENTS)
+        raise LexiconError(f"{name}: unknown button intents {sorted(unknown)}; use {allowed}")
+    phrases: list[_Phrase] = []
+    for key, raws in buttons.items():
+        category = _BUTTON + BUTTON_INTENTS[key]
+        phrases += _phrases(category, language, raws, f"{name}: buttons: {key}", unique=True)
+    return phrases
 
 
 class _StrictLoader(_SafeLoader):
@@ -327,6 +363,7 @@ class Lexicon:
 
     languages: tuple[str, ...]
     _tables: tuple[_Table, ...] = field(repr=False)
+    _button_tables: tuple[_Table, ...] = field(repr=False, default=())
 
     @classmethod
     def load(cls, extra: Mapping[str, Sequence[str]] | None = None) -> Lexicon:
@@ -337,11 +374,19 @@ class Lexicon:
             if category not in CATEGORIES:
                 raise LexiconError(f"extra: unknown category {category!r}")
             phrases += _phrases(category, _NO_LANGUAGE, raws, f"extra: {category}", unique=False)
-        by_side: dict[bool, dict[str, list[_Entry]]] = {True: {}, False: {}}
-        for phrase in phrases:
-            by_side[phrase.bounded_left].setdefault(phrase.key, []).append(phrase.entry)
-        tables = tuple(_Table(entries, bounded_left=side) for side, entries in by_side.items() if entries)
-        return cls(tuple(language for language, _ in files), tables)
+        buttons = [p for p in phrases if p.entry.category.startswith(_BUTTON)]
+        consent = [p for p in phrases if not p.entry.category.startswith(_BUTTON)]
+        return cls(tuple(language for language, _ in files), _tables_of(consent), _tables_of(buttons))
+
+    def intent(self, name: str) -> Intent:
+        """What a button called `name` says it does ("Accept all", "全部同意", "Save my choices")."""
+        normalised = normalise(name)
+        hits = _longest_only([hit for table in self._button_tables for hit in table.hits(normalised)])
+        if not hits:
+            return Intent.OTHER
+        # The phrase that covers most of the name decides: "Accept selected" is a save, not an accept.
+        best = max(hits, key=lambda h: (h.end - h.start, -h.start))
+        return Intent(best.entries[0].category.removeprefix(_BUTTON))
 
     def classify(self, label: str, nearby_text: str = "", context: str = "") -> Classification:
         """Judge the label, else the nearby text; a control whose own words say nothing either way
@@ -378,6 +423,13 @@ class Lexicon:
         if not normalised:
             return []
         return _longest_only([hit for table in self._tables for hit in table.hits(normalised)])
+
+
+def _tables_of(phrases: Sequence[_Phrase]) -> tuple[_Table, ...]:
+    by_side: dict[bool, dict[str, list[_Entry]]] = {True: {}, False: {}}
+    for phrase in phrases:
+        by_side[phrase.bounded_left].setdefault(phrase.key, []).append(phrase.entry)
+    return tuple(_Table(entries, bounded_left=side) for side, entries in by_side.items() if entries)
 
 
 @cache

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from crawler.consent import Intent
 from crawler.models import Thresholds
 
 # Which part of storage a control's field belongs to: what a control is changes rarely, what it looks like
@@ -35,16 +36,6 @@ class Status(StrEnum):
 
 RUN_STATUSES = (Status.RUNNING, Status.COMPLETED, Status.INTERRUPTED, Status.ABANDONED)
 SCENARIO_STATUSES = (Status.OK, Status.FINDINGS, Status.FAILED, Status.ERROR)
-
-
-class Intent(StrEnum):
-    """What the button a step pressed says it does, read from its accessible name with the lexicon."""
-
-    ACCEPT_ALL = "accept-all"
-    REJECT_ALL = "reject-all"
-    SAVE = "save"
-    CLOSE = "close"
-    OTHER = "other"
 
 
 @dataclass(frozen=True)

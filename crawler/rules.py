@@ -5,13 +5,53 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
-from crawler.consent import bundled_purposes
+from crawler.consent import Intent, bundled_purposes
 from crawler.models import Thresholds
 from crawler.results import Control, Finding, Observation
 
-Check = Callable[[Sequence[Observation], Thresholds], Iterable[Finding]]
+
+@dataclass(frozen=True)
+class Journey:
+    """What the rules judge: one scenario's observations, its thresholds, and whether it ran to the end."""
+
+    observations: Sequence[Observation]
+    limits: Thresholds
+    complete: bool = True
+
+    @cached_property
+    def asked_for_all(self) -> frozenset[int]:
+        """Steps at which the person had pressed "accept all" (and not "reject all" since): consent the page
+        gives then is what they asked for."""
+        covered: set[int] = set()
+        accepted = False
+        for observation in self.observations:
+            if observation.intent == Intent.ACCEPT_ALL:
+                accepted = True
+            elif observation.intent == Intent.REJECT_ALL:
+                accepted = False
+            if accepted:
+                covered.add(observation.index)
+        return frozenset(covered)
+
+    @cached_property
+    def after_reject_all(self) -> frozenset[int]:
+        """Steps from the person's "reject all" on, until they accept all again."""
+        covered: set[int] = set()
+        rejected = False
+        for observation in self.observations:
+            if observation.intent == Intent.REJECT_ALL:
+                rejected = True
+            elif observation.intent == Intent.ACCEPT_ALL:
+                rejected = False
+            if rejected:
+                covered.add(observation.index)
+        return frozenset(covered)
+
+
+Check = Callable[[Journey], Iterable[Finding]]
 
 
 @dataclass(frozen=True)
@@ -58,8 +98,22 @@ def _first_sightings(observations: Sequence[Observation]) -> Iterator[tuple[Obse
                 yield observation, control
 
 
-def _preselected(observations: Sequence[Observation], _: Thresholds) -> Iterator[Finding]:
-    for observation, control in _first_sightings(observations):
+def _pressed(observation: Observation) -> str:
+    if not observation.target_name:
+        return ""
+    return f" The step pressed “{observation.target_name[:120]}” ({observation.intent or Intent.OTHER})."
+
+
+def _pressed_measures(observation: Observation) -> dict[str, Any]:
+    if observation.intent is None:
+        return {}
+    return {"pressed": observation.target_name, "intent": str(observation.intent)}
+
+
+def _preselected(journey: Journey) -> Iterator[Finding]:
+    for observation, control in _first_sightings(journey.observations):
+        if observation.index in journey.asked_for_all:
+            continue
         if control.gives_consent and not control.acted:
             state = " (and it cannot be unticked)" if control.disabled else ""
             yield _finding(
@@ -72,32 +126,56 @@ def _preselected(observations: Sequence[Observation], _: Thresholds) -> Iterator
             )
 
 
-def _changed_without_action(observations: Sequence[Observation], _: Thresholds) -> Iterator[Finding]:
-    for before, after in itertools.pairwise(observations):
+def _given_behind_the_back(journey: Journey) -> Iterator[tuple[Observation, Observation, Control]]:
+    """Consent controls that went from not giving consent to giving it without the person touching them."""
+    for before, after in itertools.pairwise(journey.observations):
         previous = {c.key: c for c in before.controls}
         for control in after.controls:
             old = previous.get(control.key)
             if old is not None and not old.gives_consent and control.gives_consent and not control.acted:
-                yield _finding(
-                    "consent-changed-without-action",
-                    after,
-                    control,
-                    f"The consent control {_quote(control)} was unticked at {_where(before)} and "
-                    f"ticked at {_where(after)}, but the person never touched it: the page ticked it "
-                    "on its own. Consent given behind a person's back is not consent.",
-                )
+                yield before, after, control
 
 
-def _given_by_default(
-    observations: Sequence[Observation],
-) -> dict[str, list[tuple[Observation, Control]]]:
-    """Per control, the observations at which it was ticked without the person ever having touched it."""
+def _changed_without_action(journey: Journey) -> Iterator[Finding]:
+    for before, after, control in _given_behind_the_back(journey):
+        if after.index in journey.asked_for_all:
+            continue
+        yield _finding(
+            "consent-changed-without-action",
+            after,
+            control,
+            f"The consent control {_quote(control)} was unticked at {_where(before)} and "
+            f"ticked at {_where(after)}, but the person never touched it: the page ticked it "
+            f"on its own.{_pressed(after)} Consent given behind a person's back is not consent.",
+            measures=_pressed_measures(after),
+        )
+
+
+def _reject_means_accept(journey: Journey) -> Iterator[Finding]:
+    for before, after, control in _given_behind_the_back(journey):
+        if after.index in journey.after_reject_all and after.index not in journey.asked_for_all:
+            yield _finding(
+                "reject-means-accept",
+                after,
+                control,
+                f"The person rejected all optional purposes, yet the consent control {_quote(control)} "
+                f"went from unticked at {_where(before)} to ticked at {_where(after)}.{_pressed(after)} "
+                "A refusal that records consent is the opposite of what the person chose.",
+                measures=_pressed_measures(after),
+            )
+
+
+def _given_by_default(journey: Journey) -> dict[str, list[tuple[Observation, Control]]]:
+    """Per control, the observations at which it was ticked without the person ever having touched it
+    (nor having asked for everything)."""
     touched: set[str] = set()
     states: dict[str, list[tuple[Observation, Control]]] = {}
-    for observation in observations:
+    for observation in journey.observations:
         for control in observation.controls:
             if control.acted:
                 touched.add(control.key)
+            if observation.index in journey.asked_for_all:
+                continue
             if control.gives_consent and control.key not in touched:
                 states.setdefault(control.key, []).append((observation, control))
     return states
@@ -138,9 +216,13 @@ _MEASURE_WORDS = {
 }
 
 
-def _inconspicuous(observations: Sequence[Observation], limits: Thresholds) -> Iterator[Finding]:
-    for sightings in _given_by_default(observations).values():
+def _inconspicuous(journey: Journey) -> Iterator[Finding]:
+    limits = journey.limits
+    for sightings in _given_by_default(journey).values():
         seen = [s for s in sightings if s[1].visible]
+        if not seen and not journey.complete:
+            # The journey stopped early: a step it never reached might have shown the control.
+            continue
         # Judge it where a person had the best chance to notice it.
         observation, control = next((s for s in seen if s[1].in_viewport), seen[0] if seen else sightings[0])
         measures = salience(control, limits)
@@ -158,8 +240,8 @@ def _inconspicuous(observations: Sequence[Observation], limits: Thresholds) -> I
             )
 
 
-def _bundled(observations: Sequence[Observation], _: Thresholds) -> Iterator[Finding]:
-    for observation, control in _first_sightings(observations):
+def _bundled(journey: Journey) -> Iterator[Finding]:
+    for observation, control in _first_sightings(journey.observations):
         required, optional = bundled_purposes(control.purposes)
         if control.consent and required and optional:
             yield _finding(
@@ -195,6 +277,15 @@ RULES: dict[str, Rule] = {
             _changed_without_action,
         ),
         Rule(
+            "reject-means-accept",
+            "high",
+            ("gdpr-art-7-3", "gdpr-art-4-11", "edpb-guidelines-03-2022", "pipl-art-15", "cpra-dark-pattern"),
+            "Consent became given after the person pressed \"reject all\".",
+            "The person pressed a button that rejects all optional purposes, and the page then recorded "
+            "consent anyway: the refusal was turned into its opposite.",
+            _reject_means_accept,
+        ),
+        Rule(
             "inconspicuous-consent",
             "medium",
             ("gdpr-art-7-2", "edpb-guidelines-03-2022", "pipl-art-17", "cpra-dark-pattern"),
@@ -216,7 +307,11 @@ RULES: dict[str, Rule] = {
 }
 
 
-def evaluate(observations: Sequence[Observation], thresholds: Thresholds | None = None) -> list[Finding]:
-    limits = thresholds or Thresholds()
-    findings = [f for rule in RULES.values() for f in rule.check(observations, limits)]
+def evaluate(
+    observations: Sequence[Observation], thresholds: Thresholds | None = None, complete: bool = True
+) -> list[Finding]:
+    """Every rule over one scenario's observations. Steps that landed on an HTTP error page are not judged:
+    that is not the page the journey meant to check."""
+    journey = Journey([o for o in observations if o.judged], thresholds or Thresholds(), complete)
+    findings = [f for rule in RULES.values() for f in rule.check(journey)]
     return sorted(findings, key=lambda f: (f.step, list(RULES).index(f.rule), f.control))
