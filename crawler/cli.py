@@ -206,7 +206,8 @@ def validate(paths: tuple[str, ...]) -> None:
 def demo(paths: tuple[str, ...], db: str, out: str, port: int, serve: bool, browser_path: str | None) -> None:
     """Serve the bundled demo site on loopback, crawl it, and write the report.
 
-    Runs the scenarios in PATHS (default: scenarios/) against the demo site and prints
+    Runs the scenarios in PATHS (default: the journeys shipped with the crawler, the
+    repository's scenarios/) against the demo site and prints
     the path of the report's index.html. Findings are expected here; the exit code is 0
     unless a scenario could not complete (3).
 
@@ -216,7 +217,7 @@ def demo(paths: tuple[str, ...], db: str, out: str, port: int, serve: bool, brow
     """
     from crawler.server import SiteServer, demo_site_root
 
-    files = scenario.load(paths or (DEFAULT_SCENARIOS,))
+    files = scenario.load(paths or (scenario.demo_scenarios(),))
     with SiteServer(demo_site_root(), port=port) as site:
         err.print(f"Demo site at {site.url}")
         options = runner.RunOptions(base_url=site.url, browser_path=browser_path)
