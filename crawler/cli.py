@@ -232,6 +232,37 @@ def demo(paths: tuple[str, ...], db: str, out: str, port: int, serve: bool, brow
 
 
 @cli.command()
+@click.argument("name")
+@click.argument("url")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    help="File to write (default: scenarios/NAME.yaml).",
+)
+@click.option(
+    "--force", is_flag=True, help="Overwrite the file (and a stale scenario.schema.json beside it)."
+)
+def init(name: str, url: str, out: str | None, force: bool) -> None:
+    """Write a starter scenario NAME that opens URL, with an example of every step.
+
+    Also writes scenario.schema.json beside it when none is there, which the file's
+    first line points at, so editors with the YAML language server complete and check it.
+    Prints the path of the new file.
+
+    \b
+    Examples:
+      crawler init checkout https://shop.example.com/cart
+      crawler init signup /signup --out journeys/signup.yaml
+    """
+    from crawler import starter
+
+    written = starter.write(name, url, Path(out or Path(DEFAULT_SCENARIOS) / f"{name}.yaml"), force=force)
+    for note in written.notes:
+        err.print(escape(note))
+    click.echo(str(written.scenario))
+
+
+@cli.command()
 @click.option("--browser", "browser_only", is_flag=True, help="Only check for a browser.")
 @browser_path_option
 def doctor(browser_only: bool, browser_path: str | None) -> None:
