@@ -14,24 +14,11 @@ from typing import Annotated, Any
 import yaml
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationError
 
+from crawler import bounded_yaml
 from crawler.errors import ScenarioError
 from crawler.models import Slug, Strict
 from crawler.results import Finding
 from crawler.rules import RULES
-
-# These walk a YAML node tree by a pydantic error location; scenario files and baselines share them.
-from crawler.scenario import _dotted, _duplicate_keys, _locate
-
-
-class _Loader(yaml.SafeLoader):
-    """Dates stay text, so pydantic judges `2027-02-30` with a line number instead of PyYAML raising."""
-
-
-def _text(loader: _Loader, node: yaml.ScalarNode) -> str:
-    return loader.construct_scalar(node)
-
-
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _text)
 
 
 def _known_rule(rule: str) -> str:
@@ -117,18 +104,17 @@ def load(path: str | Path) -> Baseline:
         raise ScenarioError([f"{file}:1: cannot read the baseline file ({exc})"]) from None
     try:
         node, data = _parse(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        raise ScenarioError([f"{file}:{line}: YAML does not parse: {exc.problem or exc.context}"]) from None
     except yaml.YAMLError as exc:
-        raise ScenarioError([f"{file}:1: YAML does not parse: {exc}"]) from None
+        raise ScenarioError([bounded_yaml.problem(file, exc)]) from None
     if node is None:
         return Baseline(path=str(file))
     if not isinstance(node, yaml.MappingNode):
         line = node.start_mark.line + 1
         raise ScenarioError([f"{file}:{line}: a baseline file holds one mapping with the key `accept:`"])
-    twice = [f"{file}:{k.start_mark.line + 1}: key '{k.value}' appears twice" for k in _duplicate_keys(node)]
+    twice = [
+        f"{file}:{k.start_mark.line + 1}: key '{k.value}' appears twice"
+        for k in bounded_yaml.duplicate_keys(node)
+    ]
     if twice:
         raise ScenarioError(twice)
     try:
@@ -152,12 +138,8 @@ def _accepted(scenario: str, finding: Finding, entries: Sequence[Acceptance]) ->
 
 
 def _parse(text: str) -> tuple[yaml.Node | None, Any]:
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
-        return node, loader.construct_document(node) if node is not None else None
-    finally:
-        loader.dispose()
+    node = bounded_yaml.compose(text)
+    return node, bounded_yaml.construct(node) if node is not None else None
 
 
 def _entry_lines(root: yaml.MappingNode) -> list[int]:
@@ -169,22 +151,22 @@ def _entry_lines(root: yaml.MappingNode) -> list[int]:
 
 def _describe(file: Path, root: yaml.Node, error: Any) -> str:
     loc = tuple(error["loc"])
-    line, path, _ = _locate(root, loc)
+    line, path, _ = bounded_yaml.locate(root, loc)
     kind = error["type"]
     if kind == "missing":
         message = f"missing required key '{loc[-1]}'" + _HINTS.get(str(loc[-1]), "")
-        where = _dotted(path)
+        where = bounded_yaml.dotted(path)
     elif kind == "string_pattern_mismatch":
-        where = _dotted(path)
+        where = bounded_yaml.dotted(path)
         message = (
             "must be a scenario's `name:`, lowercase letters, digits and hyphens, e.g. annual-report-2017"
         )
     elif kind == "extra_forbidden":
-        where = _dotted(path[:-1])
+        where = bounded_yaml.dotted(path[:-1])
         allowed = Acceptance.model_fields if len(loc) > 1 else BaselineFile.model_fields
         message = f"unknown key '{loc[-1]}' (allowed: {', '.join(allowed)})"
     else:
-        where = _dotted(path)
+        where = bounded_yaml.dotted(path)
         message = error["msg"].removeprefix("Value error, ") + _HINTS.get(str(loc[-1]), "")
     return f"{file}:{line}: {where + ': ' if where else ''}{message}"
 

@@ -206,7 +206,8 @@ def validate(paths: tuple[str, ...]) -> None:
 def demo(paths: tuple[str, ...], db: str, out: str, port: int, serve: bool, browser_path: str | None) -> None:
     """Serve the bundled demo site on loopback, crawl it, and write the report.
 
-    Runs the scenarios in PATHS (default: scenarios/) against the demo site and prints
+    Runs the scenarios in PATHS (default: the journeys shipped with the crawler, the
+    repository's scenarios/) against the demo site and prints
     the path of the report's index.html. Findings are expected here; the exit code is 0
     unless a scenario could not complete (3).
 
@@ -216,7 +217,7 @@ def demo(paths: tuple[str, ...], db: str, out: str, port: int, serve: bool, brow
     """
     from crawler.server import SiteServer, demo_site_root
 
-    files = scenario.load(paths or (DEFAULT_SCENARIOS,))
+    files = scenario.load(paths or (scenario.demo_scenarios(),))
     with SiteServer(demo_site_root(), port=port) as site:
         err.print(f"Demo site at {site.url}")
         options = runner.RunOptions(base_url=site.url, browser_path=browser_path)
@@ -228,6 +229,37 @@ def demo(paths: tuple[str, ...], db: str, out: str, port: int, serve: bool, brow
             while True:
                 time.sleep(3600)
     sys.exit(EXIT_SCENARIO_ERROR if _exit_code(result) == EXIT_SCENARIO_ERROR else EXIT_OK)
+
+
+@cli.command()
+@click.argument("name")
+@click.argument("url")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    help="File to write (default: scenarios/NAME.yaml).",
+)
+@click.option(
+    "--force", is_flag=True, help="Overwrite the file (and a stale scenario.schema.json beside it)."
+)
+def init(name: str, url: str, out: str | None, force: bool) -> None:
+    """Write a starter scenario NAME that opens URL, with an example of every step.
+
+    Also writes scenario.schema.json beside it when none is there, which the file's
+    first line points at, so editors with the YAML language server complete and check it.
+    Prints the path of the new file.
+
+    \b
+    Examples:
+      crawler init checkout https://shop.example.com/cart
+      crawler init signup /signup --out journeys/signup.yaml
+    """
+    from crawler import starter
+
+    written = starter.write(name, url, Path(out or Path(DEFAULT_SCENARIOS) / f"{name}.yaml"), force=force)
+    for note in written.notes:
+        err.print(escape(note))
+    click.echo(str(written.scenario))
 
 
 @cli.command()

@@ -280,7 +280,7 @@ RULES: dict[str, Rule] = {
             "reject-means-accept",
             "high",
             ("gdpr-art-7-3", "gdpr-art-4-11", "edpb-guidelines-03-2022", "pipl-art-15", "cpra-dark-pattern"),
-            "Consent became given after the person pressed \"reject all\".",
+            'Consent became given after the person pressed "reject all".',
             "The person pressed a button that rejects all optional purposes, and the page then recorded "
             "consent anyway: the refusal was turned into its opposite.",
             _reject_means_accept,

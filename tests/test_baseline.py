@@ -11,6 +11,7 @@ import pytest
 from crawler import baseline
 from crawler.errors import EXIT_USAGE, ScenarioError
 from crawler.results import Finding
+from crawler.rules import RULES
 
 FULL_WIDTH = str.maketrans({chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)})
 WIDE_MARKETING = "MARKETING".translate(FULL_WIDTH)
@@ -164,8 +165,7 @@ ENTRY = "  - {scenario: s, rule: preselected-consent, label: x, reason: r, expir
             "accept:\n" + ENTRY.replace("preselected-consent", "preselcted-consent") + "}\n",
             [
                 "2: accept[0].rule: unknown rule 'preselcted-consent'; did you mean 'preselected-consent'? "
-                "(rules: preselected-consent, consent-changed-without-action, inconspicuous-consent, "
-                "bundled-consent)"
+                f"(rules: {', '.join(RULES)})"
             ],
         ),
         (

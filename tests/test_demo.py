@@ -9,16 +9,16 @@ from playwright.sync_api import Page, expect
 
 from tests.conftest import run_cli
 
-REPO = Path(__file__).resolve().parent.parent
-
 
 @pytest.fixture(scope="module")
 def demo_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("demo")
-    done = run_cli(
-        "demo", str(REPO / "scenarios"), "--db", str(folder / "demo.db"), "--out", str(folder / "reports")
-    )
+    elsewhere = folder / "empty"
+    elsewhere.mkdir()
+    # No PATH, run from an empty folder: the demo journeys ship inside the package.
+    done = run_cli("demo", "--db", str(folder / "demo.db"), "--out", str(folder / "reports"), cwd=elsewhere)
     assert done.returncode == 0, done.stderr
+    assert list(elsewhere.iterdir()) == []
     index = Path(done.stdout.strip().splitlines()[-1])
     assert index == (folder / "reports" / "index.html").resolve()
     return index
