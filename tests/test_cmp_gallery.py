@@ -10,6 +10,7 @@ CMP; fix the crawler, not the truth.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -34,11 +35,12 @@ TRUTH: dict[str, Any] = yaml.safe_load((CMP / "truth.yaml").read_text(encoding="
 SCENARIOS: dict[str, dict[str, Any]] = TRUTH["scenarios"]
 CONTROL_KEYS = {"id", "label", "near", "kind", "checked", "consent", "refusal", "disabled", "visible"}
 FINDING_KEYS = {"rule", "control", "step", "severity", "failed"}
+# The vendored release files (path -> SHA-256) as `npm pack` delivered them: `sha256sum` output.
 VENDORED = {
-    "cookieconsent": {"cookieconsent.umd.js", "cookieconsent.css", "LICENSE"},
-    "klaro": {"klaro.js", "LICENSE"},
-    "orejime": {"orejime-standard-en.js", "orejime-standard.css", "LICENSE"},
-    "tarteaucitron": {"tarteaucitron.js", "lang/tarteaucitron.en.js", "css/tarteaucitron.css", "LICENSE"},
+    file: digest
+    for digest, file in (
+        line.split(maxsplit=1) for line in (CMP / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
+    )
 }
 
 
@@ -134,13 +136,14 @@ def test_every_cmp_journey_has_a_complete_truth() -> None:
             assert 0 <= finding["step"] <= len(truth["steps"]), (name, finding)
 
 
-def test_every_cmp_page_is_in_a_journey_and_every_cmp_is_vendored_with_its_licence() -> None:
+def test_every_cmp_page_is_in_a_journey_and_every_cmp_is_vendored_unmodified_with_its_licence() -> None:
     pages = {str(p.relative_to(CMP)) for p in CMP.glob("*/*.html")}
     assert pages == {truth["page"] for truth in SCENARIOS.values()}
-    assert {p.parent.name for p in CMP.glob("*/*.html")} == set(VENDORED)
-    for cmp, files in VENDORED.items():
-        for file in files:
-            assert (CMP / cmp / file).is_file(), (cmp, file)
+    for cmp in {p.parent.name for p in CMP.glob("*/*.html")}:
+        assert f"{cmp}/LICENSE" in VENDORED, cmp
+        assert any(file.startswith(f"{cmp}/") and file.endswith(".js") for file in VENDORED), cmp
+    for file, digest in VENDORED.items():
+        assert hashlib.sha256((CMP / file).read_bytes()).hexdigest() == digest, f"{file} was changed"
     readme = (CMP / "README.md").read_text(encoding="utf-8")
     for page in pages:
         assert page in readme, f"{page} is not described in tests/pages/cmp/README.md"
