@@ -9,7 +9,6 @@ about a real-world pattern; fix the crawler, not the truth.
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,16 @@ from playwright.sync_api import Page
 
 from crawler.evidence import CROP_MARGIN
 from crawler.server import SiteServer
-from tests.conftest import PAGES, run_cli
+from tests.conftest import PAGES
+from tests.gallery_support import (
+    coverage_problems,
+    crawl_all,
+    finding_problems,
+    locate,
+    shown,
+    state_problems,
+    truth_id,
+)
 
 GALLERY = PAGES / "gallery"
 TRUTH: dict[str, Any] = yaml.safe_load((GALLERY / "truth.yaml").read_text(encoding="utf-8"))
@@ -69,63 +77,21 @@ def gallery(
     tmp_path_factory: pytest.TempPathFactory, site: SiteServer, other_site: SiteServer
 ) -> Iterator[Gallery]:
     """One crawl over every gallery page (one scenario each), shared by all tests in this module."""
-    folder = tmp_path_factory.mktemp("gallery")
-    scenarios = folder / "scenarios"
-    scenarios.mkdir()
-    for page, truth in TRUTH["pages"].items():
-        scenario = {
-            "name": scenario_name(page),
+    scenarios = {
+        scenario_name(page): {
             "title": truth["what"],
             "url": truth.get("url", f"/gallery/{page}.html").replace("{other}", other_site.url),
             "tags": ["gallery"],
             **truth.get("scenario", {}),
             "steps": truth.get("steps", []),
         }
-        text = yaml.safe_dump(scenario, allow_unicode=True, sort_keys=False)
-        (scenarios / f"{scenario_name(page)}.yaml").write_text(text, encoding="utf-8")
-    db, out = folder / "crawl.db", folder / "out.json"
-    done = run_cli(
-        "run",
-        str(scenarios),
-        "--db",
-        str(db),
-        "--json",
-        str(out),
-        "--base-url",
-        site.url,
-        "--concurrency",
-        "2",
-    )
-    assert out.exists(), f"no JSON document (exit {done.returncode}):\n{done.stderr}"
-    doc = json.loads(out.read_text(encoding="utf-8"))
-    yield Gallery(done.returncode, done.stderr, db, doc, site.url, other_site.url)
+        for page, truth in TRUTH["pages"].items()
+    }
+    run = crawl_all(tmp_path_factory.mktemp("gallery"), scenarios, site.url)
+    yield Gallery(run.code, run.stderr, run.db, run.doc, site.url, other_site.url)
 
 
 # ---------------------------------------------------------------- matching truth to the JSON document
-
-
-def truth_id(spec: dict[str, Any]) -> str:
-    return str(spec.get("id") or spec["label"] or spec["near"])
-
-
-def shown(control: dict[str, Any]) -> str:
-    return str(control["label"] or control["nearby_text"])
-
-
-def locate(controls: list[dict[str, Any]], spec: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
-    """The one control a truth entry describes: label substring (an exact label wins), then nearby text."""
-    label, near = spec["label"], spec.get("near")
-    if label == "":
-        candidates = [c for c in controls if near and near in c["nearby_text"]]
-    else:
-        candidates = [c for c in controls if label in c["label"]]
-        candidates = [c for c in candidates if c["label"] == label] or candidates
-        if near is not None:
-            candidates = [c for c in candidates if near in c["nearby_text"]]
-    if len(candidates) == 1:
-        return candidates[0], ""
-    seen = [(c["kind"], c["label"], c["nearby_text"][:50]) for c in controls]
-    return None, f"{truth_id(spec)}: {len(candidates)} controls match it; the crawler reported {seen}"
 
 
 def control_problems(
@@ -133,28 +99,11 @@ def control_problems(
 ) -> list[str]:
     """What the crawler got wrong about one control (empty when it is right)."""
     name = truth_id(spec)
-    problems = []
-
-    def expect(field: str, expected: Any, got: Any) -> None:
-        if got != expected:
-            problems.append(f"{name}: {field} expected {expected!r}, got {got!r}")
-
-    expect("kind", spec["kind"], control["kind"])
-    expect("checked", spec["checked"], control["checked"])
-    expect("consent", spec["consent"], control["consent"])
-    expect("visible", spec.get("visible", True), control["visible"])
-    if spec["label"] == "":
-        expect("label", "", control["label"])
-    if "disabled" in spec:
-        expect("disabled", spec["disabled"], control["disabled"])
-    if "refusal" in spec:
-        expect("refusal", spec["refusal"], control.get("refusal", "<no refusal field>"))
+    problems = state_problems(spec, control)
     if "at_open" in spec:
-        expect("checked at step 0", spec["at_open"], first["checked"] if first else "<not seen at step 0>")
-    mode = spec.get("shadow")
-    expect("shadow", mode is not None, control["shadow"])
-    if mode is not None:
-        expect("shadow_mode", mode, control["shadow_mode"])
+        got = first["checked"] if first else "<not seen at step 0>"
+        if got != spec["at_open"]:
+            problems.append(f"{name}: checked at step 0 expected {spec['at_open']!r}, got {got!r}")
     origin = gallery.other_url if spec.get("frame") == "other" else gallery.base_url
     if not control["frame_url"].startswith(origin + "/gallery/"):
         problems.append(f"{name}: frame_url expected on {origin}, got {control['frame_url']!r}")
@@ -172,11 +121,7 @@ def check_page(page: str, gallery: Gallery) -> list[str]:
         return [f"expected {1 + len(truth.get('steps', []))} steps, got {[s['action'] for s in steps]}"]
 
     for step in steps:
-        # Nothing on these pages is out of a crawler's reach (no canvas, plugin or unreachable root).
-        if not step["settled"] or step["not_checked"]:
-            problems.append(
-                f"step {step['index']}: settled {step['settled']}, not checked {step['not_checked']}"
-            )
+        problems += coverage_problems(step)
 
     final = steps[-1]["controls"]
     at_open = {c["key"]: c for c in steps[0]["controls"]}
@@ -192,36 +137,8 @@ def check_page(page: str, gallery: Gallery) -> list[str]:
     if unexpected:
         problems.append(f"controls not in the truth: {unexpected}")
 
-    labels = {c["key"]: shown(c) for c in final}
-    got = {
-        (f["rule"], ids.get(f["control"], f"<unexpected: {f['label']}>"), f["step"]): f
-        for f in scenario["findings"]
-    }
-    expected = {(f["rule"], f["control"], f["step"]): f for f in truth["findings"]}
-    if got.keys() != expected.keys():
-        problems.append(
-            f"findings: missing {sorted(expected.keys() - got.keys())}, "
-            f"extra {sorted(got.keys() - expected.keys())}"
-        )
-    for ident, want in expected.items():
-        finding = got.get(ident)
-        if finding is None:
-            continue
-        what = f"{want['rule']} on {want['control']}"
-        if finding["label"] != labels.get(finding["control"]):
-            problems.append(
-                f"{what}: labelled {finding['label']!r}, the control shows {labels.get(finding['control'])!r}"
-            )
-        if "severity" in want and finding["severity"] != want["severity"]:
-            problems.append(f"{what}: severity expected {want['severity']!r}, got {finding['severity']!r}")
-        if "failed" in want:
-            failed = sorted(n for n, m in finding["measures"].items() if m.get("failed"))
-            if failed != sorted(want["failed"]):
-                problems.append(
-                    f"{what}: failed measures expected {sorted(want['failed'])}, got {failed} "
-                    f"({finding['measures']})"
-                )
-    return problems
+    labels = {(step["index"], c["key"]): shown(c) for step in steps for c in step["controls"]}
+    return problems + finding_problems(truth["findings"], scenario["findings"], ids, labels)
 
 
 # ---------------------------------------------------------------- tests
