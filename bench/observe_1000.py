@@ -334,7 +334,7 @@ async def measure(args: argparse.Namespace, figures: Figures) -> dict[str, Any]:
             cross = other.url.replace("127.0.0.1", args.cross_host)
             write_pages(root, cross)
             async with async_playwright() as playwright:
-                chromium = await browsers.launch(playwright, args.browser_path)
+                chromium = await browsers.launch(playwright, browsers.BrowserOptions(path=args.browser_path))
                 try:
                     context = await chromium.new_context()
                     collector = Collector.new()

@@ -1,9 +1,12 @@
-"""Find a Chromium on this machine and launch it without letting it phone home."""
+"""Find a Chromium here (or a remote one) and keep one running for a crawl, relaunching it if it dies."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 from playwright.async_api import Browser, Playwright
@@ -69,19 +72,90 @@ def _is_executable(path: str) -> bool:
     return Path(path).is_file() and os.access(path, os.X_OK)
 
 
-async def launch(playwright: Playwright, explicit: str | None = None, headed: bool = False) -> Browser:
-    path = find(explicit, playwright.chromium.executable_path)
+# Measurement crawlers hide the automation flag: pages that hide their banner from robots
+# (navigator.webdriver) would otherwise never show the crawler what people see.
+HIDE_AUTOMATION = "--disable-blink-features=AutomationControlled"
+
+
+@dataclass(frozen=True)
+class BrowserOptions:
+    path: str | None = None
+    headed: bool = False
+    slowmo_ms: float = 0
+    connect: str | None = None
+    """A Playwright browser server's ws:// endpoint to use instead of launching a browser here."""
+    announce_automation: bool = False
+
+
+def launch_args(options: BrowserOptions) -> list[str]:
+    return [*QUIET_FLAGS, *(() if options.announce_automation else (HIDE_AUTOMATION,))]
+
+
+async def launch(playwright: Playwright, options: BrowserOptions) -> Browser:
+    if options.connect:
+        return await _connect(playwright, options)
+    path = find(options.path, playwright.chromium.executable_path)
     try:
         return await playwright.chromium.launch(
             executable_path=path,
-            headless=not headed,
-            args=list(QUIET_FLAGS),
-            # Ctrl-C is the crawler's to handle: it finishes writing the run, then closes the browser.
+            headless=not options.headed,
+            slow_mo=options.slowmo_ms or None,
+            args=launch_args(options),
+            # Signals are the crawler's to handle: it finishes writing the run, then closes the browser.
             handle_sigint=False,
+            handle_sigterm=False,
+            handle_sighup=False,
         )
     except PlaywrightError as exc:
         raise BrowserNotFound(
             f"Chromium at {path} would not start: {reason(exc)}\n"
-            + ("A headed browser needs a display (set DISPLAY or drop --headed).\n" if headed else "")
+            + ("A headed browser needs a display (set DISPLAY or drop --headed).\n" if options.headed else "")
             + f"Point the crawler at another binary with --browser-path or {ENV_VAR}."
         ) from None
+
+
+async def _connect(playwright: Playwright, options: BrowserOptions) -> Browser:
+    assert options.connect is not None
+    try:
+        return await playwright.chromium.connect(
+            options.connect, slow_mo=options.slowmo_ms or None, timeout=30_000
+        )
+    except PlaywrightError as exc:
+        raise BrowserNotFound(
+            f"could not connect to the browser at {options.connect}: {reason(exc)}\n"
+            "Check that the browser server runs and that the endpoint (ws://host:port/path) is right."
+        ) from None
+
+
+class BrowserSource:
+    """The crawl's browser: launched (or connected) once, relaunched when it crashes or is killed."""
+
+    def __init__(self, playwright: Playwright, options: BrowserOptions) -> None:
+        self.playwright, self.options = playwright, options
+        self._browser: Browser | None = None
+        self._lock = asyncio.Lock()
+        self.relaunches = 0
+
+    async def start(self) -> Browser:
+        self._browser = await launch(self.playwright, self.options)
+        return self._browser
+
+    async def get(self) -> Browser:
+        browser = self._browser
+        if browser is not None and browser.is_connected():
+            return browser
+        async with self._lock:
+            if self._browser is None or not self._browser.is_connected():
+                self._browser = await launch(self.playwright, self.options)
+                self.relaunches += 1
+            return self._browser
+
+    @property
+    def description(self) -> str:
+        browser = self._browser
+        return f"{browser.browser_type.name} {browser.version}" if browser is not None else ""
+
+    async def close(self) -> None:
+        if self._browser is not None:
+            with contextlib.suppress(PlaywrightError, TimeoutError):
+                await asyncio.wait_for(self._browser.close(), 30)

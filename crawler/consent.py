@@ -125,6 +125,8 @@ class Classification:
     languages: tuple[str, ...]
     refusal: bool = False
     """The label opens with a refusal ("No", "Disagree", "不同意"): ticking it withholds consent."""
+    source: str = ""
+    """Whose words decided: label, description, nearby_text or context ("" when nothing matched)."""
 
 
 def normalise(text: str) -> str:
@@ -158,6 +160,7 @@ class _Hit:
     start: int
     end: int
     entries: tuple[_Entry, ...]
+    text_before: str = ""
 
 
 @dataclass
@@ -220,8 +223,18 @@ class _Table:
             at_boundary = not _WORD_CHAR_RE.match(text, end)
             entries = tuple(e for e in key_entries if at_boundary or not e.bounded_right)
             if entries:
-                return _Hit(start, end, entries)
+                return _Hit(start, end, entries, text[max(0, start - 3) : start])
         return None
+
+
+def _opens_clause(hit: _Hit) -> bool:
+    """Only a refusal that opens the label, or a clause of it ("Cookies: Deny all"), makes an option a
+    refusal: "Yes please. No spam, ever." is not one."""
+    return hit.start == 0 or hit.text_before.rstrip()[-1:] in _CLAUSE_MARKS
+
+
+# Dashes are not here: normalisation has made them spaces.
+_CLAUSE_MARKS = frozenset(":|/·•>")
 
 
 def _longest_only(hits: list[_Hit]) -> list[_Hit]:
@@ -388,24 +401,44 @@ class Lexicon:
         best = max(hits, key=lambda h: (h.end - h.start, -h.start))
         return Intent(best.entries[0].category.removeprefix(_BUTTON))
 
-    def classify(self, label: str, nearby_text: str = "", context: str = "") -> Classification:
-        """Judge the label, else the nearby text; a control whose own words say nothing either way
-        takes the question of the dialog or group around it ("We use cookies": a bare "Preferences")."""
-        hits = self._hits(label) or self._hits(nearby_text)
-        if not hits and context:
+    def classify(
+        self,
+        label: str,
+        nearby_text: str = "",
+        context: str = "",
+        *,
+        description: str = "",
+        locked_on: bool = False,
+    ) -> Classification:
+        """Whether a control asks for consent, and for what.
+
+        Its own words decide first (its label, else its description, else the words next to it); a control
+        whose own words say nothing either way takes the question of the dialog or group around it ("We use
+        cookies": a bare "Livechat" switch). A refusal ("Disagree") withholds consent rather than asking
+        for it, and a control that is on and cannot be switched off ("Session cookie", greyed out) asks
+        nothing unless its own words name a purpose: a locked marketing box is still a consent question.
+        """
+        for source, text in (("label", label), ("description", description), ("nearby_text", nearby_text)):
+            hits = self._hits(text)
+            if hits:
+                return self._from_own_words(hits, source, locked_on)
+        if context and not locked_on:
             return self._from_context(self._hits(context))
+        return Classification(consent=False, purposes=(), matched=(), languages=())
+
+    def _from_own_words(self, hits: list[_Hit], source: str, locked_on: bool) -> Classification:
         entries = [e for hit in hits for e in hit.entries]
         categories = {e.category for e in entries}
-        # Only a leading refusal makes an option a refusal: "Yes please. No spam, ever." is not one.
-        refusal = any(h.start == 0 and any(e.category == REFUSAL for e in h.entries) for h in hits)
+        refusal = any(_opens_clause(h) and any(e.category == REFUSAL for e in h.entries) for h in hits)
         purposes = tuple(sorted(categories & set(PURPOSE_IDS)))
-        consent = bool(purposes) or (GENERIC in categories and NOT_CONSENT not in categories)
+        asks = bool(purposes) or (GENERIC in categories and NOT_CONSENT not in categories and not locked_on)
         return Classification(
-            consent=consent,
+            consent=asks and not refusal,
             purposes=purposes,
             matched=tuple(dict.fromkeys(e.phrase for e in entries)),
             languages=_best_languages(hits),
             refusal=refusal,
+            source=source,
         )
 
     def _from_context(self, hits: list[_Hit]) -> Classification:
@@ -416,6 +449,7 @@ class Lexicon:
             purposes=(),
             matched=tuple(dict.fromkeys(e.phrase for hit in hits for e in hit.entries)) if asks else (),
             languages=_best_languages(hits) if asks else (),
+            source="context" if asks else "",
         )
 
     def _hits(self, text: str) -> list[_Hit]:

@@ -30,8 +30,13 @@ _PAGE_SIZE_JS = """() => [
 ]"""
 
 
-async def screenshot(page: Page, path: Path, timeout_ms: float) -> tuple[float, float]:
-    """The whole page down to MAX_SCREENSHOT_HEIGHT; returns the captured size in CSS px."""
+async def screenshot(
+    page: Page, path: Path, timeout_ms: float, *, mask: Sequence[str] = (), style: str | None = None
+) -> tuple[float, float]:
+    """The whole page down to MAX_SCREENSHOT_HEIGHT; returns the captured size in CSS px.
+
+    `mask` selectors are painted over (password fields); `style` is CSS applied while capturing.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     width, height = await page.evaluate(_PAGE_SIZE_JS)
     height = min(float(height), MAX_SCREENSHOT_HEIGHT)
@@ -44,6 +49,8 @@ async def screenshot(page: Page, path: Path, timeout_ms: float) -> tuple[float, 
         timeout=timeout_ms,
         type="jpeg",
         quality=JPEG_QUALITY,
+        mask=[page.locator(selector) for selector in mask],
+        style=style,
     )
     return clip["width"], clip["height"]
 

@@ -56,6 +56,13 @@ def jsonable(record: object) -> Any:
     return _adapter(kind).dump_python(record, mode="json")
 
 
+def canonical_json(record: object) -> str:
+    """The record as compact JSON without the fields left at their default: stable when fields are added."""
+    kind: Any = type(record)
+    data = _adapter(kind).dump_python(record, mode="json", exclude_defaults=True)
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
 def dump_json(value: object) -> str:
     data = jsonable(value) if dataclasses.is_dataclass(value) else _plain(value)
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))

@@ -198,6 +198,8 @@ class ScenarioResult:
     """SHA-256 of the scenario file as it was run."""
     error_screenshot: str | None = None
     """The page at the moment a step failed."""
+    trace: str | None = None
+    """A Playwright trace of the scenario (`--trace`), for `playwright show-trace`."""
     thresholds: Thresholds = field(default_factory=Thresholds)
     lexicon: dict[str, list[str]] = field(default_factory=dict)
     """The scenario's own words per purpose: with `thresholds`, what rescoring needs to judge again."""
@@ -222,3 +224,7 @@ class RunResult:
     host: str = ""
     shard: str = ""
     options: dict[str, Any] = field(default_factory=dict)
+    stopped_by: str = ""
+    """What ended an interrupted run: SIGTERM, SIGINT or max-duration."""
+    digest: str = ""
+    """SHA-256 over the run's stored observations and screenshots: `crawler verify` checks it."""

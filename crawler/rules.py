@@ -195,8 +195,10 @@ def salience(control: Control, limits: Thresholds) -> dict[str, dict[str, Any]]:
         measures["label_font_px"] = _measure(style.font_size, limits.min_font_px)
     if control.box is not None and control.visible:
         measures["target_px"] = _measure(min(control.box.width, control.box.height), limits.min_target_px)
-    opacity = min(control.opacity, style.opacity if style else 1.0)
-    measures["opacity"] = _measure(opacity, limits.min_opacity)
+    if control.visible:
+        # Drawn or not, an element nobody can see has no meaningful opacity: "visible" speaks for it.
+        opacity = min(control.opacity, style.opacity if style else 1.0)
+        measures["opacity"] = _measure(opacity, limits.min_opacity)
     measures["covered"] = {"value": control.covered, "threshold": False, "failed": control.covered}
     measures["visible"] = {
         "value": control.visible,

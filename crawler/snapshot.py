@@ -137,7 +137,12 @@ class Collector:
             )
             if any(isinstance(r, PageBlocked) for r in results) and page.main_frame in fresh:
                 raise next(r for r in results if isinstance(r, PageBlocked))
-            settled = settled and all(isinstance(r, dict) and r.get("settled") for r in results)
+            for frame, result in zip(fresh, results, strict=True):
+                if isinstance(result, PlaywrightError) and navigated(result):
+                    # The frame moved on to its next document (an iframe leaving about:blank): wait for it.
+                    waited.discard(frame)
+                elif not (isinstance(result, dict) and result.get("settled")):
+                    settled = False
         return _ms_since(started), settled
 
     async def take(
@@ -197,6 +202,12 @@ class Collector:
         return {k: str(v) for k, v in data.items() if isinstance(v, str)}
 
 
+def navigated(exc: BaseException) -> bool:
+    """The error says the frame's document went away under the call: it navigated."""
+    text = str(exc)
+    return "context was destroyed" in text or "navigat" in text
+
+
 def _ms_since(started: float) -> float:
     return round((time.monotonic() - started) * 1000, 1)
 
@@ -224,10 +235,14 @@ def _control(
     group = str(item.get("group") or "")
     shown = label or nearby
     context = str(item.get("context") or "")
-    own_words = f"{label} {group}".strip() if kind == "radio" else label
-    # An always-on switch ("Necessary", greyed out) asks nothing, whatever its dialog asks.
-    asked = "" if item.get("disabled") else context
-    classification = lexicon.classify(own_words, nearby, asked)
+    description = str(item.get("description") or "")
+    # A radio's own words include its group's question ("Personalised ads: Agree / Disagree").
+    own_words = f"{label} {group}".strip() if kind in ("radio", "menuitemradio") else label
+    checked = item.get("checked")
+    locked_on = bool(item.get("disabled")) and checked is True
+    classification = lexicon.classify(
+        own_words, nearby, context, description=description, locked_on=locked_on
+    )
     rect = item.get("rect") or {}
     vx = float(rect.get("x", 0)) + view.offset[0]
     vy = float(rect.get("y", 0)) + view.offset[1]
@@ -238,7 +253,6 @@ def _control(
     )
     page_y = vy + float(scroll["y"])
     style = item.get("label_style")
-    checked = item.get("checked")
     return Control(
         key=keys.key(view.frame.url, kind, shown, str(item.get("value") or "") if kind == "radio" else ""),
         kind=kind,
@@ -246,6 +260,7 @@ def _control(
         label=label,
         label_source=str(item.get("label_source") or "none"),
         nearby_text=nearby,
+        description=description,
         checked=None if checked is None else bool(checked),
         disabled=bool(item.get("disabled")),
         visible=visible,
@@ -258,6 +273,7 @@ def _control(
         refusal=classification.refusal,
         purposes=classification.purposes,
         matched=classification.matched,
+        consent_from=classification.source,
         box=Box(round(vx + float(scroll["x"]), 1), round(page_y, 1), round(width, 1), round(height, 1)),
         in_viewport=in_viewport,
         below_fold=round(max(0.0, page_y - float(viewport["height"])), 1),

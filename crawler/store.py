@@ -27,7 +27,7 @@ from sqlite_utils.db import Table
 
 from crawler import __version__
 from crawler.errors import StoreError
-from crawler.records import Column, build, columns, dump_json, flatten, jsonable, unflatten
+from crawler.records import Column, build, canonical_json, columns, flatten, jsonable, unflatten
 from crawler.results import Control, Finding, Observation, RunResult, ScenarioResult, Status
 
 SCHEMA_VERSION = 2
@@ -74,8 +74,12 @@ def _digest(parts: Iterable[bytes]) -> str:
 
 
 def observations_digest(steps: Sequence[Observation]) -> str:
-    """SHA-256 over the observations as stored: `crawler verify` recomputes it to show nothing changed."""
-    return _digest(dump_json(step).encode() for step in steps)
+    """SHA-256 over the observations as stored: `crawler verify` recomputes it to show nothing changed.
+
+    Fields at their default value are left out, so a field added to the records later does not change the
+    digest of what was stored before it existed.
+    """
+    return _digest(canonical_json(step).encode() for step in steps)
 
 
 def file_digest(path: Path) -> str:
@@ -566,7 +570,8 @@ class Store:
         with self.write():
             self.db.execute("update runs set heartbeat_at = ? where id = ?", [_now(), run_id])
 
-    def finish_run(self, run: RunResult) -> None:
+    def finish_run(self, run: RunResult) -> str:
+        """Close the run's record; returns its digest (see `run_digest`)."""
         with self.write():
             self.db.execute(
                 "update runs set finished_at = ?, status = ?, heartbeat_at = ?, scenario_count = "
@@ -576,6 +581,65 @@ class Store:
                 "where id = ?",
                 [run.finished_at, str(run.status), _now(), str(Status.ERROR), run.id],
             )
+            digest = self.run_digest(run.id)
+            self.db.execute(
+                "update runs set stopped_by = ?, digest = ? where id = ?", [run.stopped_by, digest, run.id]
+            )
+        return digest
+
+    def run_digest(self, run_id: str) -> str:
+        """SHA-256 over every scenario's observations digest and every screenshot's hash, in a fixed order:
+        one value that changes if any stored evidence of the run changes."""
+        rows = self.db.execute(
+            "select s.name, s.digest, a.path, a.sha256 from scenario_runs s "
+            "left join artifacts a on a.scenario_run_id = s.id where s.run_id = ? order by s.name, a.path",
+            [run_id],
+        ).fetchall()
+        return _digest("\x1f".join("" if v is None else str(v) for v in row).encode() for row in rows)
+
+    def upsert_run(self, run: RunResult) -> None:
+        """Create or widen a run's record (merging shards that share a run id)."""
+        with self.write():
+            existing = self._rows("select * from runs where id = ?", [run.id])
+            if not existing:
+                row = _row(run, RUN_COLUMNS)
+                row.update(scenario_count=0, finding_count=0, error_count=0, heartbeat_at=_now())
+                _insert(self.db, "runs", row)
+                return
+            old = existing[0]
+            status = run.status if old["status"] == str(Status.COMPLETED) else old["status"]
+            self.db.execute(
+                "update runs set started_at = min(started_at, ?), "
+                "finished_at = max(coalesce(finished_at, ''), ?), "
+                "status = ?, shard = '' where id = ?",
+                [run.started_at, run.finished_at, str(status), run.id],
+            )
+
+    def has_scenario_run(self, run_id: str, name: str) -> bool:
+        found = self.db.execute(
+            "select 1 from scenario_runs where run_id = ? and name = ?", [run_id, name]
+        ).fetchone()
+        return found is not None
+
+    def previous_findings(self, run_id: str, names: Iterable[str]) -> dict[str, set[tuple[str, str]]]:
+        """Per scenario, the (rule, control key) of the findings of its last completed run before it."""
+        started = self.db.execute("select started_at from runs where id = ?", [run_id]).fetchone()
+        before = str(started[0]) if started else "9999"
+        found: dict[str, set[tuple[str, str]]] = {}
+        for name in names:
+            last = self.db.execute(
+                "select s.id from scenario_runs s join runs r on r.id = s.run_id where s.name = ? "
+                "and r.status = ? and r.id != ? and r.started_at < ? order by r.started_at desc limit 1",
+                [name, str(Status.COMPLETED), run_id, before],
+            ).fetchone()
+            if last is not None:
+                found[name] = {
+                    (str(rule), str(key))
+                    for rule, key in self.db.execute(
+                        "select rule, control_key from findings where scenario_run_id = ?", [last[0]]
+                    ).fetchall()
+                }
+        return found
 
     def _abandon_dead_runs(self) -> None:
         """Runs left `running` by a crawler that was killed, crashed or lost its machine."""
@@ -648,6 +712,16 @@ class Store:
             self.db.execute(
                 "update scenario_runs set finding_count = ? where id = ?", [len(findings), scenario_run_id]
             )
+
+    def set_status(self, scenario_run_id: int, status: Status) -> None:
+        with self.write():
+            self.db.execute(
+                "update scenario_runs set status = ? where id = ?", [str(status), scenario_run_id]
+            )
+
+    def scenario_run_run_id(self, scenario_run_id: int) -> str:
+        row = self.db.execute("select run_id from scenario_runs where id = ?", [scenario_run_id]).fetchone()
+        return str(row[0]) if row else ""
 
     def _control_ids(self, run_id: str, result: ScenarioResult) -> dict[str, int]:
         first_seen: dict[str, Control] = {}
@@ -725,10 +799,7 @@ class Store:
         return step
 
     def load_run(self, run_id: str) -> RunResult:
-        found = self._rows("select * from runs where id = ?", [run_id])
-        if not found:
-            raise StoreError(f"{self.path}: no run {run_id!r}")
-        run = build(RunResult, unflatten(RUN_COLUMNS, found[0]))
+        run = self.run_header(run_id)
         run.scenarios = [self.load_scenario(i) for i in self.scenario_run_ids(run_id=run_id)]
         return run
 
@@ -740,14 +811,43 @@ class Store:
     def close(self) -> None:
         self.db.close()
 
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def run_ids(self) -> list[str]:
+        return [str(r[0]) for r in self.db.execute("select id from runs order by started_at, id").fetchall()]
+
+    def run_header(self, run_id: str) -> RunResult:
+        """A run's own record, without its scenarios."""
+        found = self._rows("select * from runs where id = ?", [run_id])
+        if not found:
+            raise StoreError(f"{self.path}: no run {run_id!r}")
+        return build(RunResult, unflatten(RUN_COLUMNS, found[0]))
+
+    def scenario_digest(self, scenario_run_id: int) -> str:
+        row = self.db.execute("select digest from scenario_runs where id = ?", [scenario_run_id]).fetchone()
+        return str(row[0] or "") if row else ""
+
+    def artifacts(self, scenario_run_id: int) -> list[tuple[str, str]]:
+        return [
+            (str(path), str(sha))
+            for path, sha in self.db.execute(
+                "select path, sha256 from artifacts where scenario_run_id = ? order by path",
+                [scenario_run_id],
+            ).fetchall()
+        ]
+
 
 def _row(record: object, cols: Sequence[Column]) -> dict[str, Any]:
     return dict(zip((c.name for c in cols), flatten(record, cols), strict=True))
 
 
 def _artifacts(result: ScenarioResult) -> list[str]:
+    """The images taken at the scene (crops are cut from them later, and rescoring recuts them)."""
     paths = [s.screenshot for s in result.steps if s.screenshot]
-    paths += [str(f.evidence["crop"]) for f in result.findings if f.evidence.get("crop")]
     if result.error_screenshot:
         paths.append(result.error_screenshot)
     return list(dict.fromkeys(paths))

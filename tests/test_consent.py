@@ -533,12 +533,32 @@ def test_empty_lexicon_folder_is_rejected(lexicon_dir: Path) -> None:
         ("Nein Personalisierte Werbung", True),
         ("Yes, send me offers by email. No spam, ever.", False),
         ("I do not want to receive marketing emails", True),
+        ("Cookies : Deny all cookies", True),
+        ("Newsletter | No thanks", True),
     ],
 )
 def test_an_option_that_opens_with_a_refusal_withholds_consent(label: str, refusal: bool) -> None:
     classification = default_lexicon().classify(label)
-    assert classification.consent is True
     assert classification.refusal is refusal
+    # A refusal answers a consent question without asking for consent itself.
+    assert classification.consent is not refusal
+
+
+def test_a_control_on_and_locked_asks_nothing_unless_its_words_name_a_purpose() -> None:
+    lexicon = default_lexicon()
+    assert not lexicon.classify("Session cookie", locked_on=True).consent
+    assert not lexicon.classify("Livechat", "", "This website uses cookies", locked_on=True).consent
+    assert lexicon.classify("Session cookie").consent
+    locked_marketing = lexicon.classify("Send me marketing emails", locked_on=True)
+    assert (locked_marketing.consent, locked_marketing.purposes) == (True, ("marketing",))
+
+
+def test_the_description_speaks_when_the_label_says_nothing() -> None:
+    lexicon = default_lexicon()
+    described = lexicon.classify("Matomo", description="Collects anonymous visitor statistics")
+    assert (described.consent, described.purposes, described.source) == (True, ("analytics",), "description")
+    assert lexicon.classify("Matomo").source == ""
+    assert lexicon.classify("Matomo", "", "Information that we collect about you").source == "context"
 
 
 def test_a_label_that_says_nothing_takes_the_question_of_its_dialog() -> None:

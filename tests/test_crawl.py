@@ -222,11 +222,13 @@ def test_site_down_is_an_error_and_the_other_scenarios_are_stored(crawl: Any) ->
     assert result.code == 3, result.stderr
     down = result.scenario("a-down")
     assert down["status"] == "error"
-    assert f"could not open {down_url}" in down["error"]
-    assert "ERR_CONNECTION_REFUSED" in down["error"]
+    assert down["error"].startswith(f"step 0 (open {down_url}) at ")
+    assert "a-down.yaml:2: net::ERR_CONNECTION_REFUSED" in down["error"]
     missing = result.scenario("c-missing-selector")
     assert missing["status"] == "error"
-    assert "step 1 (click #does-not-exist): nothing matched within 500 ms" in missing["error"]
+    assert "step 1 (click '#does-not-exist') at " in missing["error"]
+    assert "c-missing-selector.yaml:5 on http" in missing["error"]
+    assert "/user-ticks.html: Timeout 500ms exceeded: nothing matched #does-not-exist" in missing["error"]
     assert len(missing["steps"]) == 1, "the steps before the failure are kept"
     assert result.scenario("b-up")["status"] == "findings"
     with sqlite3.connect(result.db) as db:

@@ -97,7 +97,8 @@ def test_ctrl_c_records_an_interrupted_run_and_exits_130(tmp_path: Path, site: S
     _, stderr = crawl.communicate(timeout=60)
 
     assert crawl.returncode == 130, stderr
-    assert "interrupted; scenarios that finished are saved" in stderr
+    assert "stopping (SIGINT): no new scenario starts" in stderr
+    assert "stopped by SIGINT" in stderr
     assert "Traceback" not in stderr
     assert 1 <= len(assert_consistent(db)) < 6
     with sqlite3.connect(db) as conn:

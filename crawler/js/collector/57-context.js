@@ -118,24 +118,35 @@ function groupName(el, info) {
   return '';
 }
 
-// The name of the dialog, section or group a control sits in ("We use cookies"), so a bare
-// "Preferences" switch in a cookie banner can be judged by what the banner asks.
+// What the dialog, section or group a control sits in asks ("We use cookies"), so a bare "Livechat" switch
+// in a consent dialog can be judged by the dialog's question. A dialog is known by its role, or by being
+// a fixed-position layer over the page (how cookie banners and modals are drawn); it speaks through its
+// name and its description, or else its first heading and first paragraph.
 const CONTEXT_SELECTOR =
   'dialog,[role~=dialog i],[role~=alertdialog i],[aria-modal=true i],[role~=region i],' +
-  '[role~=group i],[role~=radiogroup i],fieldset,section,aside,form';
+  '[role~=group i],[role~=radiogroup i],fieldset,section,aside,form,table';
+const DIALOG_SELECTOR = 'dialog,[role~=dialog i],[role~=alertdialog i],[aria-modal=true i]';
+const HEADING_SELECTOR = 'legend,caption,h1,h2,h3,h4,h5,h6,[role~=heading i]';
+const MAX_CONTEXT_PARTS = 3;
 
-function containerName(container) {
-  const byRef = labelledByText(container).text;
-  if (byRef) {
-    return byRef;
+function referencedText(el, attribute) {
+  const ids = tokens(attr(el, attribute));
+  const root = rootOf(el);
+  const parts = [];
+  for (let i = 0; i < ids.length; i += 1) {
+    const target = getElementById(root, ids[i]);
+    const text = target ? collectText(target, { includeHidden: true, budget: TEXT_BUDGET }).text : '';
+    if (text) {
+      append(parts, text);
+    }
   }
-  const ariaLabel = collapse(attr(container, 'aria-label'));
-  if (ariaLabel) {
-    return ariaLabel;
-  }
-  const headings = querySelectorAll(container, 'legend,h1,h2,h3,h4,[role~=heading i]');
-  for (let i = 0; i < headings.length && i < 3; i += 1) {
-    const text = collectText(headings[i], { includeHidden: true, budget: TEXT_BUDGET }).text;
+  return join(parts, ' ');
+}
+
+function firstText(container, selector) {
+  const found = querySelectorAll(container, selector);
+  for (let i = 0; i < found.length && i < 3; i += 1) {
+    const text = collectText(found[i], { includeHidden: true, budget: TEXT_BUDGET }).text;
     if (text) {
       return text;
     }
@@ -143,21 +154,45 @@ function containerName(container) {
   return '';
 }
 
+function containerName(container) {
+  return (
+    referencedText(container, 'aria-labelledby') ||
+    collapse(attr(container, 'aria-label')) ||
+    firstText(container, HEADING_SELECTOR)
+  );
+}
+
+function containerDescription(container) {
+  return (
+    referencedText(container, 'aria-describedby') ||
+    collapse(attr(container, 'aria-description')) ||
+    truncate(firstText(container, 'p'), MAX_TEXT)
+  );
+}
+
+function isDialog(el) {
+  return matches(el, DIALOG_SELECTOR) || css(el, 'position') === 'fixed';
+}
+
 function contextName(el) {
-  const names = [];
-  let node = el;
-  for (let depth = 0; node && depth < 8 && names.length < 2; depth += 1) {
-    const container = closest(node, CONTEXT_SELECTOR);
-    if (container) {
-      const name = containerName(container);
-      if (name) {
-        append(names, name);
-      }
-      node = composedParent(container);
+  const parts = [];
+  const body = tryCall(B.docBody, doc, EMPTY, null);
+  for (let n = composedParent(el), depth = 0; n && n !== body && depth < 64; n = composedParent(n), depth += 1) {
+    const dialog = isDialog(n);
+    if (!dialog && !matches(n, CONTEXT_SELECTOR)) {
       continue;
     }
-    const root = rootOf(node);
-    node = root && nodeType(root) === 11 ? shadowHost(root) : null;
+    const name = containerName(n);
+    if (name) {
+      append(parts, name);
+    }
+    const description = dialog ? containerDescription(n) : '';
+    if (description && description !== name) {
+      append(parts, description);
+    }
+    if (parts.length >= MAX_CONTEXT_PARTS) {
+      break;
+    }
   }
-  return truncate(join(names, ' / '), MAX_TEXT);
+  return truncate(join(parts, ' / '), MAX_TEXT);
 }
