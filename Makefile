@@ -56,6 +56,7 @@ lint: $(STAMP)
 
 bench: setup
 	$(BIN)/python bench/observe_1000.py
+	$(BIN)/python bench/consent_1000.py
 
 clean:
 	rm -rf $(VENV) reports/*.html reports/runs reports/assets reports/screenshots demo.db* demo-screenshots .pytest_cache

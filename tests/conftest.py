@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Playwright
+from playwright.sync_api import Page, Playwright
 
 from crawler import browser
 from crawler.server import SiteServer
+from crawler.snapshot import Collector
 
 
 @pytest.fixture(scope="session")
@@ -26,7 +27,7 @@ def browser_type_launch_args(
     return {
         **browser_type_launch_args,
         "executable_path": browser.find(playwright_path=playwright.chromium.executable_path),
-        "args": list(browser.QUIET_FLAGS),
+        "args": browser.launch_args(browser.BrowserOptions()),
     }
 
 
@@ -97,3 +98,44 @@ def crawl(tmp_path: Path, site: SiteServer) -> Callable[..., Crawl]:
         return Crawl(done.returncode, done.stdout, done.stderr, db, doc)
 
     return run
+
+
+@dataclass
+class CollectorPage:
+    """pytest-playwright's page with the crawler's collector installed, for tests of the in-page code."""
+
+    page: Page
+    collector: Collector
+
+    def load(self, body: str, head: str = "") -> None:
+        """Serve `body` as a fresh document (init scripts run on navigation, not on set_content)."""
+        html = f"<!doctype html><html><head><meta charset=utf-8>{head}</head><body>{body}</body></html>"
+        self.page.route(
+            "http://collector.test/", lambda route: route.fulfill(body=html, content_type="text/html")
+        )
+        self.page.goto("http://collector.test/")
+
+    def helper(self, name: str, selector: str | None = None, *args: Any) -> Any:
+        """Call `helpers[name]` of the collector on the element `selector` (or on `args` alone)."""
+        return self.page.evaluate(
+            """([gate, key, name, selector, args]) => {
+                const helpers = window[gate](key).helpers;
+                return selector === null ? helpers[name](...args)
+                                         : helpers[name](document.querySelector(selector), ...args);
+            }""",
+            [self.collector.gate, self.collector.key, name, selector, list(args)],
+        )
+
+    def snapshot(self) -> dict[str, Any]:
+        raw = self.page.evaluate(
+            "([gate, key]) => window[gate](key).snapshot({reset: false})",
+            [self.collector.gate, self.collector.key],
+        )
+        return dict(json.loads(raw))
+
+
+@pytest.fixture
+def collector_page(page: Page) -> CollectorPage:
+    collector = Collector.new()
+    page.add_init_script(collector.source)
+    return CollectorPage(page, collector)
