@@ -23,7 +23,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from types import MappingProxyType
 from typing import Any
@@ -418,6 +418,11 @@ class Lexicon:
         for it, and a control that is on and cannot be switched off ("Session cookie", greyed out) asks
         nothing unless its own words name a purpose: a locked marketing box is still a consent question.
         """
+        return _classify(self, label, nearby_text, context, description, locked_on)
+
+    def _classify(
+        self, label: str, nearby_text: str, context: str, description: str, locked_on: bool
+    ) -> Classification:
         for source, text in (("label", label), ("description", description), ("nearby_text", nearby_text)):
             hits = self._hits(text)
             if hits:
@@ -464,6 +469,14 @@ def _tables_of(phrases: Sequence[_Phrase]) -> tuple[_Table, ...]:
     for phrase in phrases:
         by_side[phrase.bounded_left].setdefault(phrase.key, []).append(phrase.entry)
     return tuple(_Table(entries, bounded_left=side) for side, entries in by_side.items() if entries)
+
+
+# A crawl sees the same labels at every step and every night: each distinct one is matched once.
+@lru_cache(maxsize=1 << 16)
+def _classify(
+    lexicon: Lexicon, label: str, nearby_text: str, context: str, description: str, locked_on: bool
+) -> Classification:
+    return lexicon._classify(label, nearby_text, context, description, locked_on)
 
 
 @cache
