@@ -167,9 +167,12 @@ def test_a_hidden_control_is_named_as_if_shown(names: NamesPage) -> None:
     names.open(
         '<input type="checkbox" id="c" style="display:none"><label for="c">Send me offers</label>'
         '<div role="switch" aria-checked="true" id="s" hidden>Personalised ads</div>'
+        '<div role="switch" aria-checked="false" id="v" style="visibility:hidden">'
+        '<span aria-hidden="true">Off</span> Analytics <span style="display:none">cookies</span></div>'
     )
     assert names.name("#c") == "Send me offers"
     assert names.name("#s") == "Personalised ads"
+    assert names.name("#v") == "Analytics cookies"
 
 
 # ------------------------------------------------------------------ embedded controls and generated content

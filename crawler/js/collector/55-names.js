@@ -84,10 +84,6 @@ function isHiddenForNames(el) {
   return false;
 }
 
-// Below a visible starting point the walk is top-down, so each element only has to answer for itself.
-function hiddenHere(el) {
-  return lower(attr(el, 'aria-hidden')) === 'true' || css(el, 'display') === 'none';
-}
 
 // ---------------------------------------------------------------- references and labels
 
@@ -127,7 +123,8 @@ function nativeLabels(el) {
 function traverseEach(nodes, c, via, depth) {
   const parts = [];
   for (let i = 0; i < nodes.length; i += 1) {
-    const how = { via, includeHidden: isHiddenForNames(nodes[i]) };
+    const hidden = isHiddenForNames(nodes[i]);
+    const how = { via, includeHidden: hidden, includeAriaHidden: hidden };
     const text = textAlternative(nodes[i], c, how, depth + 1);
     if (hasText(text)) {
       append(parts, text);
@@ -138,7 +135,9 @@ function traverseEach(nodes, c, via, depth) {
 
 // ---------------------------------------------------------------- the text alternative of one node
 
-// how: {via: 'self' (the root) | 'content' | 'label' | 'labelledby' | 'describedby', includeHidden}
+// how: {via: 'self' (the root) | 'content' | 'label' | 'labelledby' | 'describedby', includeHidden (content
+// not rendered counts), includeAriaHidden}. Below the node a traversal starts from, the walk is top-down,
+// so each element only has to answer for itself.
 function textAlternative(el, c, how, depth) {
   if (depth > MAX_DEPTH || visited(c, el) || NEVER_TEXT_TAGS[htmlName(el)]) {
     return '';
@@ -146,12 +145,13 @@ function textAlternative(el, c, how, depth) {
   const isRoot = how.via === 'self';
   // 2A: hidden and not reached through a hidden reference. A visibility:hidden box may still hold visible
   // children, so only its own contribution is dropped.
-  if (!how.includeHidden && !isRoot) {
-    if (hiddenHere(el)) {
+  if (!isRoot) {
+    if ((!how.includeAriaHidden && lower(attr(el, 'aria-hidden')) === 'true') ||
+        (!how.includeHidden && css(el, 'display') === 'none')) {
       visit(c, el);
       return '';
     }
-    if (css(el, 'visibility') !== 'visible') {
+    if (!how.includeHidden && css(el, 'visibility') !== 'visible') {
       visit(c, el);
       return contentOf(el, c, how, depth);
     }
@@ -256,12 +256,12 @@ function selectedOptionsText(select, c, how, depth) {
     B.collectionItem,
   );
   // Options of a closed select are not rendered, yet the chosen one is what the select shows.
-  return traverseOptions(selected, c, { via: how.via === 'self' ? 'content' : how.via, includeHidden: true }, depth);
+  return traverseOptions(selected, c, { ...inside(how), includeHidden: true }, depth);
 }
 
 function ariaSelectedText(listbox, c, how, depth) {
   const options = querySelectorAll(listbox, '[role~=option i][aria-selected=true i]');
-  return traverseOptions(options, c, { via: how.via === 'self' ? 'content' : how.via, includeHidden: how.includeHidden }, depth);
+  return traverseOptions(options, c, inside(how), depth);
 }
 
 function traverseOptions(options, c, how, depth) {
@@ -377,7 +377,7 @@ function labelledFormControl(el, c, depth, usesPlaceholder) {
 // ---------------------------------------------------------------- 2F-2H: name from content
 
 function contentOf(el, c, how, depth) {
-  const inner = how.via === 'self' ? { via: 'content', includeHidden: how.includeHidden } : how;
+  const inner = inside(how);
   let text = generatedText(el, '::before', how.includeHidden);
   const replaced = replacedContentText(el);
   if (replaced !== null) {
@@ -398,6 +398,11 @@ function contentOf(el, c, how, depth) {
     }
   }
   return text + generatedText(el, '::after', how.includeHidden);
+}
+
+// How the children of a node are reached: a root's are its content, any other's share its traversal.
+function inside(how) {
+  return how.via === 'self' ? { ...how, via: 'content' } : how;
 }
 
 // Inline children run on ("foo<b>bar</b>" reads "foobar"); any other box is set apart by spaces.
@@ -431,7 +436,9 @@ function isCarrier(el, how) {
 
 function computeName(el) {
   const c = newComputation(el);
-  const how = { via: 'self', includeHidden: isHiddenForNames(el) };
+  // A hidden control is read as if it were shown: what hides it does not hide its content, aria-hidden
+  // parts inside it still do.
+  const how = { via: 'self', includeHidden: isHiddenForNames(el), includeAriaHidden: false };
   const text = flatString(textAlternative(el, c, how, 0));
   return { text, source: text ? c.source : 'none', carrier: text ? c.carrier : null };
 }
