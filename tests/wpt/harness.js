@@ -12,7 +12,8 @@
       for (const step of data.steps) {
         for (const check of (step.test && step.test.ATK) || []) {
           const [kind, property, operator, expected] = check;
-          if (kind === 'property' && (property === 'name' || property === 'description') && operator === 'is') {
+          const known = property === 'name' || property === 'description';
+          if (kind === 'property' && known && operator === 'is') {
             checks.push({ selector: '#' + step.element, property, expected, title: step.element });
           }
         }

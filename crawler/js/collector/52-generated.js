@@ -61,6 +61,11 @@ function readCssString(s, start) {
   return { value, end: i + 1 };
 }
 
+function endsName(s, i) {
+  const c = s[i];
+  return c === '(' || c === '/' || c === '"' || c === "'" || isSpace(charCode(s, i));
+}
+
 // The value of `content` as a list of tokens: {type: 'string'|'function'|'ident'|'slash', value, args}.
 function cssContentTokens(s) {
   const out = [];
@@ -78,7 +83,7 @@ function cssContentTokens(s) {
       i += 1;
     } else {
       let name = '';
-      while (i < s.length && s[i] !== '(' && s[i] !== '/' && s[i] !== '"' && s[i] !== "'" && !isSpace(charCode(s, i))) {
+      while (i < s.length && !endsName(s, i)) {
         name += s[i];
         i += 1;
       }

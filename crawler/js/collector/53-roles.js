@@ -39,6 +39,9 @@ const INPUT_ROLES = {
   submit: 'button', tel: 'textbox', text: 'textbox', url: 'textbox',
 };
 
+// An input of these roles with a `list` of suggestions is a combobox.
+const TEXT_INPUT_ROLES = { __proto__: null, textbox: true, searchbox: true };
+
 // Roles whose own name comes from their content (ARIA "name from: contents", as browsers apply it).
 const NAME_FROM_CONTENT = {
   __proto__: null,
@@ -56,7 +59,14 @@ const CONTENT_INSIDE_NAME = {
   strong: true, subscript: true, superscript: true, table: true, term: true, time: true,
 };
 
-const RANGE_ROLES = { __proto__: null, slider: true, spinbutton: true, scrollbar: true, progressbar: true, meter: true };
+const RANGE_ROLES = {
+  __proto__: null,
+  slider: true,
+  spinbutton: true,
+  scrollbar: true,
+  progressbar: true,
+  meter: true,
+};
 
 function explicitRole(el) {
   const list = tokens(lower(attr(el, 'role')));
@@ -77,7 +87,7 @@ function implicitRole(el) {
   if (name === 'input') {
     const type = inputType(el);
     const hasList = tryCall(B.hasAttribute, el, ['list'], false);
-    if (hasList && (type === 'text' || type === 'search' || type === 'email' || type === 'tel' || type === 'url')) {
+    if (hasList && type !== 'password' && TEXT_INPUT_ROLES[INPUT_ROLES[type]]) {
       return 'combobox';
     }
     return INPUT_ROLES[type] || '';

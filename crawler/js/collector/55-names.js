@@ -6,13 +6,13 @@
 // open) is named as if it were shown, where the spec gives it no name: the crawler still has to know
 // what a hidden box would consent to.
 
-// One computation: the element being named, where the first visible text of the result sits (salience
-// measures its font and contrast), which step named the root, and how much text it read. A node counts
-// once in a computation.
-// Which computation last used each element: one map for all, instead of a set per computation.
+// Which computation last used each element (a node counts once in a computation): one map for all,
+// instead of a set per computation.
 const usedBy = new B.WeakMap();
 let computations = 0;
 
+// One computation: the element being named, where the first visible text of the result sits (salience
+// measures its font and contrast), which step named the root, and how much text it has read.
 function newComputation(root) {
   computations += 1;
   return { root, id: computations, carrier: null, source: 'none', read: 0 };
@@ -69,7 +69,7 @@ function hasText(s) {
 
 // ---------------------------------------------------------------- hidden content
 
-// Hidden in accname's sense: not rendered (display:none here or above, visibility), or inside aria-hidden=true.
+// Hidden in accname's sense: not rendered (display:none here or above, visibility), or in aria-hidden=true.
 function isHiddenForNames(el) {
   if (!rendered(el)) {
     return true;
@@ -83,7 +83,6 @@ function isHiddenForNames(el) {
   }
   return false;
 }
-
 
 // ---------------------------------------------------------------- references and labels
 
@@ -103,19 +102,17 @@ function idRefs(el, name) {
   return out;
 }
 
+const LABELS_GETTERS = {
+  __proto__: null,
+  input: B.inputLabels,
+  button: B.buttonLabels,
+  select: B.selectLabels,
+  textarea: B.textAreaLabels,
+};
+
 function nativeLabels(el) {
-  const name = htmlName(el);
-  const fn =
-    name === 'input'
-      ? B.inputLabels
-      : name === 'button'
-        ? B.buttonLabels
-        : name === 'select'
-          ? B.selectLabels
-          : name === 'textarea'
-            ? B.textAreaLabels
-            : null;
-  return fn ? nodeListToArray(tryCall(fn, el, EMPTY, null)) : [];
+  const getter = LABELS_GETTERS[htmlName(el)];
+  return getter ? nodeListToArray(tryCall(getter, el, EMPTY, null)) : [];
 }
 
 // Each referenced node (or label) starts a traversal of its own: hidden content counts in it when the node
@@ -276,9 +273,9 @@ function traverseOptions(options, c, how, depth) {
 }
 
 function listboxOf(combobox) {
-  const inside = querySelectorAll(combobox, '[role~=listbox i]');
-  if (inside.length) {
-    return inside[0];
+  const nested = querySelectorAll(combobox, '[role~=listbox i]');
+  if (nested.length) {
+    return nested[0];
   }
   const refs = idRefs(combobox, 'aria-controls');
   const owned = idRefs(combobox, 'aria-owns');
@@ -295,7 +292,15 @@ function listboxOf(combobox) {
 
 // ---------------------------------------------------------------- 2E: host language
 
-const TEXT_INPUTS = { __proto__: null, text: true, password: true, search: true, tel: true, email: true, url: true };
+const TEXT_INPUTS = {
+  __proto__: null,
+  text: true,
+  password: true,
+  search: true,
+  tel: true,
+  email: true,
+  url: true,
+};
 
 // {text, source} when HTML gives this element its text alternative (even an empty one), else null.
 function hostLanguageName(el, c, how, depth) {
