@@ -157,6 +157,16 @@ function captureBuiltins(w) {
     isFinite: w.Number.isFinite,
     isArray: w.Array.isArray,
     objectKeys: w.Object.keys,
+    // Accessible names: values of embedded controls, labels of other labelable elements, generated content
+    inputValue: getter(Input, 'value'),
+    textAreaValue: getter(protoOf(w.HTMLTextAreaElement), 'value'),
+    textAreaLabels: getter(protoOf(w.HTMLTextAreaElement), 'labels'),
+    selectSelectedOptions: getter(protoOf(w.HTMLSelectElement), 'selectedOptions'),
+    selectOptions: getter(protoOf(w.HTMLSelectElement), 'options'),
+    selectMultiple: getter(protoOf(w.HTMLSelectElement), 'multiple'),
+    selectSize: getter(protoOf(w.HTMLSelectElement), 'size'),
+    selectLabels: getter(protoOf(w.HTMLSelectElement), 'labels'),
+    fromCodePoint: w.String.fromCodePoint,
   });
 }
 

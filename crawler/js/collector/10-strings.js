@@ -21,14 +21,16 @@ function charCode(s, i) {
 }
 
 // Regular expressions are avoided: the page can patch RegExp.prototype[Symbol.replace].
-function collapse(s) {
+// `blank` says which characters count as white space (default: all of Unicode's).
+function collapse(s, blank) {
   if (typeof s !== 'string') {
     return '';
   }
+  const isBlank = blank || isSpace;
   let out = '';
   let pendingSpace = false;
   for (let i = 0; i < s.length; i += 1) {
-    if (isSpace(charCode(s, i))) {
+    if (isBlank(charCode(s, i))) {
       pendingSpace = out.length > 0;
     } else {
       if (pendingSpace) {

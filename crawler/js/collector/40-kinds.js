@@ -6,12 +6,13 @@ const ROLE_KIND = {
   radio: 'radio',
   switch: 'switch',
   menuitemcheckbox: 'menuitemcheckbox',
+  menuitemradio: 'menuitemradio',
   button: 'toggle',
 };
 
 const CONTROL_SELECTOR =
   'input[type=checkbox i],input[type=radio i],[role~=checkbox i],[role~=switch i],' +
-  '[role~=radio i],[role~=menuitemcheckbox i],[aria-pressed]';
+  '[role~=radio i],[role~=menuitemcheckbox i],[role~=menuitemradio i],[aria-pressed]';
 
 
 // ---------------------------------------------------------------- controls
@@ -67,7 +68,9 @@ function checkedState(el, info) {
     }
     return !!call(B.inputChecked, el);
   }
-  return ariaState(el, info.role === 'button' ? 'aria-pressed' : 'aria-checked');
+  const state = ariaState(el, info.role === 'button' ? 'aria-pressed' : 'aria-checked');
+  // A switch is on or off: ARIA gives it no mixed state, and "mixed" reads as off.
+  return state === null && info.role === 'switch' ? false : state;
 }
 
 function isDisabled(el, info) {

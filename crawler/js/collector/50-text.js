@@ -2,7 +2,8 @@
 
 const MAX_TEXT = 300;
 const TEXT_BUDGET = 1200;
-const SKIP_TEXT_TAGS = {
+// Elements whose text is never shown as text.
+const NEVER_TEXT_TAGS = {
   __proto__: null,
   script: true,
   style: true,
@@ -10,9 +11,9 @@ const SKIP_TEXT_TAGS = {
   template: true,
   head: true,
   title: true,
-  select: true,
-  textarea: true,
 };
+// A select's options and a textarea's text are values, not words on the page.
+const SKIP_TEXT_TAGS = { __proto__: null, ...NEVER_TEXT_TAGS, select: true, textarea: true };
 
 // ---------------------------------------------------------------- text
 

@@ -127,6 +127,7 @@ function describeControl(el, chain) {
     required: isRequired(el, info),
     label: truncate(name.text, MAX_TEXT),
     label_source: name.source,
+    description: truncate(accessibleDescription(el, name.source), MAX_TEXT),
     nearby_text: nearby.text,
     name: attr(el, 'name') || '',
     value: attr(el, 'value') || '',

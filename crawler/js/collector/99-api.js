@@ -6,8 +6,9 @@
 // The name a person reads on a button or link they press, and what kind of element it is.
 function describeTarget(el) {
   const info = classify(el) || { role: firstRole(el) || htmlName(el), native: false, inputType: '' };
-  const name = accessibleName(el, info, labelsOf(el));
-  return toJSON({ name: truncate(name.text, MAX_TEXT), role: info.role, tag: localName(el) });
+  // A clicked <div> has no accessible name of its own; the words on it still say what was pressed.
+  const name = accessibleName(el, info, labelsOf(el)).text || collectText(el, { budget: TEXT_BUDGET }).text;
+  return toJSON({ name: truncate(name, MAX_TEXT), role: info.role, tag: localName(el) });
 }
 
 const api = freeze({
@@ -23,12 +24,13 @@ const api = freeze({
     luminance,
     contrastRatio,
     name: (el) => {
-      const info = classify(el) || { role: firstRole(el) || htmlName(el), native: false, inputType: '' };
-      const found = accessibleName(el, info, labelsOf(el));
+      const found = computeName(el);
       return { text: found.text, source: found.source };
     },
+    description: (el) => truncate(accessibleDescription(el, computeName(el).source), MAX_TEXT),
     hiddenReason,
     classify,
+    role: roleOf,
     checkedState: (el) => checkedState(el, classify(el)),
   }),
 });
