@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
-PYTEST_ARGS ?=
+# Journeys mostly wait for pages to settle, so three workers keep two cores busy.
+PYTEST_ARGS ?= -n 3 --dist loadscope
 
 .PHONY: demo test setup browser fonts lint bench clean
 
