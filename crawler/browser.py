@@ -6,8 +6,10 @@ import asyncio
 import contextlib
 import os
 import shutil
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from playwright.async_api import Browser, Playwright
 from playwright.async_api import Error as PlaywrightError
@@ -85,6 +87,11 @@ class BrowserOptions:
     connect: str | None = None
     """A Playwright browser server's ws:// endpoint to use instead of launching a browser here."""
     announce_automation: bool = False
+    channel: str | None = None
+    """A Playwright browser channel (`chrome`, `msedge`, ...): Playwright finds that browser itself."""
+    launch_extra: Mapping[str, Any] = field(default_factory=dict)
+    """More keyword arguments of `BrowserType.launch` (e.g. from pytest-playwright); `args` are added to
+    the crawler's own."""
 
 
 def launch_args(options: BrowserOptions) -> list[str]:
@@ -94,21 +101,31 @@ def launch_args(options: BrowserOptions) -> list[str]:
 async def launch(playwright: Playwright, options: BrowserOptions) -> Browser:
     if options.connect:
         return await _connect(playwright, options)
-    path = find(options.path, playwright.chromium.executable_path)
+    extra = dict(options.launch_extra)
+    own = launch_args(options)
+    args = [*own, *(arg for arg in extra.pop("args", ()) if arg not in own)]
+    if options.channel and not options.path:
+        where, chosen = f"The {options.channel!r} channel's browser", {"channel": options.channel}
+    else:
+        path = find(options.path, playwright.chromium.executable_path)
+        where, chosen = f"Chromium at {path}", {"executable_path": path}
     try:
         return await playwright.chromium.launch(
-            executable_path=path,
-            headless=not options.headed,
-            slow_mo=options.slowmo_ms or None,
-            args=launch_args(options),
-            # Signals are the crawler's to handle: it finishes writing the run, then closes the browser.
-            handle_sigint=False,
-            handle_sigterm=False,
-            handle_sighup=False,
+            **{
+                **extra,
+                **chosen,
+                "headless": not options.headed,
+                "slow_mo": options.slowmo_ms or None,
+                "args": args,
+                # Signals are the crawler's to handle: it finishes writing the run, then closes the browser.
+                "handle_sigint": False,
+                "handle_sigterm": False,
+                "handle_sighup": False,
+            }
         )
     except PlaywrightError as exc:
         raise BrowserNotFound(
-            f"Chromium at {path} would not start: {reason(exc)}\n"
+            f"{where} would not start: {reason(exc)}\n"
             + ("A headed browser needs a display (set DISPLAY or drop --headed).\n" if options.headed else "")
             + f"Point the crawler at another binary with --browser-path or {ENV_VAR}."
         ) from None

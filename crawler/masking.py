@@ -23,9 +23,10 @@ T = TypeVar("T")
 
 
 def mask_text(text: str, secrets: Sequence[str]) -> str:
+    """Every form of each secret replaced: as typed, and as a URL or a form post carries it."""
     for secret in secrets:
-        if secret:
-            text = text.replace(secret, MASK)
+        for form in _text_forms(secret):
+            text = text.replace(form, MASK)
     return text
 
 
@@ -46,10 +47,14 @@ def mask_result(result: T, secrets: Sequence[str]) -> T:
     return build(type(result), _mask_data(jsonable(result), secrets))
 
 
-def _forms(secret: str) -> list[bytes]:
-    """The byte forms a secret takes in a trace: as typed, JSON-escaped, and URL-encoded in a form post."""
+def _text_forms(secret: str) -> list[str]:
+    """The forms a secret takes: as typed, JSON-escaped, URL-encoded (a query string, a form post)."""
     forms = {secret, json.dumps(secret)[1:-1], quote(secret, safe=""), quote_plus(secret)}
-    return sorted((f.encode() for f in forms if f), key=len, reverse=True)
+    return sorted((f for f in forms if f), key=len, reverse=True)
+
+
+def _forms(secret: str) -> list[bytes]:
+    return [form.encode() for form in _text_forms(secret)]
 
 
 def mask_bytes(data: bytes, secrets: Sequence[str]) -> bytes:

@@ -54,6 +54,8 @@ class RunOptions:
     baseline: Baseline | None = None
     recorded: dict[str, Any] = field(default_factory=dict)
     """The options as the user gave them, kept with the run for reproducibility."""
+    context_args: dict[str, Any] = field(default_factory=dict)
+    """Options of every browser context (e.g. pytest-playwright's `--device`); a scenario's own win."""
 
 
 class Progress(Protocol):
@@ -299,7 +301,7 @@ async def _journey(
     result: ScenarioResult,
 ) -> tuple[Journey, bool]:
     scenario = item.scenario
-    context = await browser.new_context(**scenario.context_options())
+    context = await browser.new_context(**{**options.context_args, **scenario.context_options()})
     collector = Collector.new(timeout_s=max(10.0, scenario.timeout_ms / 1000))
     journey = Journey(item, context, collector, lexicon, settings)
     transient = False
