@@ -260,6 +260,7 @@ class Journey:
                     self.scenario.timeout_ms,
                     mask=self._mask(),
                     style=REDACT_STYLE if self.settings.redact else None,
+                    scale=float(self.scenario.context_options().get("device_scale_factor") or 1),
                 ),
                 self.scenario.timeout_ms / 1000 + 5,
             )

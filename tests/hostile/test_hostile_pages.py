@@ -1,0 +1,72 @@
+"""Probes that need only a page: each reads its scenario from one shared crawl (see conftest.SHARED)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PIL import Image
+
+from crawler.evidence import MAX_SCREENSHOT_HEIGHT
+from tests.hostile.conftest import SharedCrawl
+
+
+def controls(step: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {c["label"]: c for c in step["controls"]}
+
+
+def rules(scenario: dict[str, Any]) -> set[tuple[str, int]]:
+    return {(f["rule"], f["step"]) for f in scenario["findings"]}
+
+
+def test_the_crawl_over_hostile_pages_finishes_and_writes_its_json(shared_crawl: SharedCrawl) -> None:
+    crawl = shared_crawl.crawl
+    assert crawl.doc is not None, crawl.stderr
+    assert crawl.code == 3, crawl.stderr  # the scenarios meant to fail do, and nothing else goes wrong
+    assert "Traceback" not in crawl.stderr
+    assert "internal error" not in crawl.stderr
+    assert crawl.doc["run"]["status"] == "completed"
+
+
+def test_a_page_that_breaks_array_push_is_observed(shared_crawl: SharedCrawl) -> None:
+    for name in ("a-push-throws", "d-after-busy-loop", "o-file-url"):
+        scenario = shared_crawl.scenario(name)
+        assert scenario["status"] == "findings", scenario["error"]
+        step = scenario["steps"][0]
+        assert controls(step)["Share my data with advertising partners"]["checked"] is True
+        assert step["screenshot"], step["not_checked"]
+        assert rules(scenario) == {("preselected-consent", 0)}
+
+
+def test_a_lone_surrogate_in_a_label_becomes_a_replacement_character(shared_crawl: SharedCrawl) -> None:
+    scenario = shared_crawl.scenario("b-lone-surrogate")
+    assert scenario["status"] == "findings", scenario["error"]
+    assert "Share my data with partners \ufffd now" in controls(scenario["steps"][0])
+    report = (shared_crawl.report / "index.html").read_text(encoding="utf-8")
+    assert "b-lone-surrogate" in report
+
+
+def test_a_300000_px_page_is_observed_with_a_capped_screenshot(shared_crawl: SharedCrawl) -> None:
+    scenario = shared_crawl.scenario("e-tall")
+    assert scenario["status"] == "findings", scenario["error"]
+    step = scenario["steps"][0]
+    bottom = controls(step)["Send me marketing emails"]
+    assert bottom["checked"] is True and bottom["box"]["y"] > 300_000
+    assert step["screenshot_size"] == [1280, MAX_SCREENSHOT_HEIGHT]
+    with Image.open(shared_crawl.crawl.db.parent / step["screenshot"]) as image:
+        assert image.size == (1280, MAX_SCREENSHOT_HEIGHT)
+    assert rules(scenario) == {("preselected-consent", 0)}
+    assert {f["label"] for f in scenario["findings"]} == {
+        "Share my data with advertising partners",
+        "Send me marketing emails",
+    }
+
+
+def test_a_page_that_lies_about_its_height_is_captured_whole(shared_crawl: SharedCrawl) -> None:
+    scenario = shared_crawl.scenario("p-short-liar")
+    step = scenario["steps"][0]
+    box = controls(step)["Share my data with advertising partners"]["box"]
+    assert box["y"] > 1500
+    assert step["screenshot_size"][1] > box["y"] + box["height"]
+    [finding] = scenario["findings"]
+    assert finding["evidence"]["box"] == box
+    assert (shared_crawl.crawl.db.parent / finding["evidence"]["crop"]).is_file()
