@@ -169,11 +169,13 @@ class Journey:
         controls: tuple[Control, ...] = ()
         probed: tuple[str, ...] = ()
         settle_ms, settled = 0.0, False
+        blocked: PageBlocked | None = None
         try:
             settle_ms, settled = await self._settled(page)
             controls, found_gaps, probed = await self._take(page)
             gaps.extend(found_gaps)
         except PageBlocked as exc:
+            blocked = exc
             gaps.append(Gap("page-blocked", str(exc), page.url))
         if status is not None and status >= 400:
             gaps.append(
@@ -183,7 +185,8 @@ class Journey:
             popup_controls, popup_gaps = await self._observe_popup(popup, number)
             controls += popup_controls
             gaps.extend(popup_gaps)
-        screenshot, size = await self._screenshot(page, index, gaps)
+        # A blocked page cannot be captured either; waiting for its screenshot would only add a timeout.
+        screenshot, size = (None, None) if blocked else await self._screenshot(page, index, gaps)
         self.observations.append(
             Observation(
                 index=index,
@@ -205,6 +208,9 @@ class Journey:
                 automation_probed=probed,
             )
         )
+        if blocked is not None:
+            # What it shows was never inspected: the scenario ends as an error, not as "nothing found".
+            raise blocked
 
     async def _settled(self, page: Page) -> tuple[float, bool]:
         try:

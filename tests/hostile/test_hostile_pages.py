@@ -70,3 +70,14 @@ def test_a_page_that_lies_about_its_height_is_captured_whole(shared_crawl: Share
     [finding] = scenario["findings"]
     assert finding["evidence"]["box"] == box
     assert (shared_crawl.crawl.db.parent / finding["evidence"]["crop"]).is_file()
+
+
+def test_a_busy_looping_page_is_recorded_as_blocked_and_the_crawl_moves_on(shared_crawl: SharedCrawl) -> None:
+    scenario = shared_crawl.scenario("c-busy-loop")
+    # Not "no findings": a page that never answered was not inspected, and the scenario says so.
+    assert scenario["status"] == "error"
+    assert "the page did not answer within" in scenario["error"]
+    [step] = scenario["steps"]
+    assert [g["reason"] for g in step["not_checked"]] == ["page-blocked"]
+    assert step["controls"] == [] and step["screenshot"] is None
+    assert shared_crawl.scenario("d-after-busy-loop")["status"] == "findings"
