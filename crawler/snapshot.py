@@ -76,6 +76,12 @@ class _FrameView:
     data: dict[str, Any]
     offset: tuple[float, float]
 
+    @property
+    def url(self) -> str:
+        """Never empty, which would read as "the page itself": Playwright knows no URL for a javascript: URL
+        frame, whose document says about:blank."""
+        return self.frame.url or str(self.data.get("url") or "") or "about:blank"
+
 
 @dataclass(frozen=True)
 class Collector:
@@ -170,7 +176,7 @@ class Collector:
         probed: dict[str, None] = {}
         for view in views:
             gaps.extend(
-                Gap(str(g.get("reason", "")), str(g.get("detail", "")), view.frame.url)
+                Gap(str(g.get("reason", "")), str(g.get("detail", "")), view.url)
                 for g in view.data.get("uninspectable", [])
             )
             probed.update(dict.fromkeys(str(p) for p in view.data.get("automation_probed", [])))
@@ -254,7 +260,7 @@ def _control(
     page_y = vy + float(scroll["y"])
     style = item.get("label_style")
     return Control(
-        key=keys.key(view.frame.url, kind, shown, str(item.get("value") or "") if kind == "radio" else ""),
+        key=keys.key(view.url, kind, shown, str(item.get("value") or "") if kind == "radio" else ""),
         kind=kind,
         role=str(item.get("role") or ""),
         label=label,
@@ -264,7 +270,7 @@ def _control(
         checked=None if checked is None else bool(checked),
         disabled=bool(item.get("disabled")),
         visible=visible,
-        frame_url=view.frame.url,
+        frame_url=view.url,
         shadow=bool(item.get("shadow")),
         shadow_mode=item.get("shadow_mode"),
         selector=str(item.get("selector") or ""),

@@ -81,3 +81,16 @@ def test_a_busy_looping_page_is_recorded_as_blocked_and_the_crawl_moves_on(share
     assert [g["reason"] for g in step["not_checked"]] == ["page-blocked"]
     assert step["controls"] == [] and step["screenshot"] is None
     assert shared_crawl.scenario("d-after-busy-loop")["status"] == "findings"
+
+
+def test_a_javascript_frame_is_shown_as_a_frame_not_as_the_page(shared_crawl: SharedCrawl) -> None:
+    scenario = shared_crawl.scenario("n-javascript-frame")
+    step = scenario["steps"][0]
+    inside = controls(step)["Share my data with advertising partners"]
+    assert inside["checked"] is True
+    assert inside["frame_url"] == "about:blank"
+    assert controls(step)["Send me marketing emails"]["frame_url"] == step["url"]
+    assert rules(scenario) == {("preselected-consent", 0)}
+    run = shared_crawl.crawl.doc["run"]["id"] if shared_crawl.crawl.doc else ""
+    page = (shared_crawl.report / "runs" / run / "n-javascript-frame.html").read_text(encoding="utf-8")
+    assert "in embedded frame: <span class=\"url\">about:blank</span>" in page

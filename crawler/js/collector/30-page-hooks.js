@@ -137,6 +137,15 @@ function observeMutations(node) {
   }
 }
 
+// A javascript: URL iframe replaces its initial about:blank document but keeps the window, so this script
+// does not run again: observe and walk the document the frame shows now, not the one it started with.
+function followDocument() {
+  if (doc !== document) {
+    doc = document;
+    observeMutations(doc);
+  }
+}
+
 // ---------------------------------------------------------------- wrapping page built-ins
 
 // Wrappers stringify like the natives they replace, so a page checking for patched built-ins sees none.
