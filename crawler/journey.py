@@ -164,7 +164,6 @@ class Journey:
         pressed: tuple[str, Intent | None] = ("", None),
         status: int | None = None,
     ) -> None:
-        events, self._events = self._events, _StepEvents()
         gaps: list[Gap] = []
         controls: tuple[Control, ...] = ()
         probed: tuple[str, ...] = ()
@@ -177,6 +176,9 @@ class Journey:
         except PageBlocked as exc:
             blocked = exc
             gaps.append(Gap("page-blocked", str(exc), page.url))
+        # Taken only now: what the step set off (a tab opened a moment after a click, a late script error)
+        # often arrives while the page settles.
+        events, self._events = self._events, _StepEvents()
         if status is not None and status >= 400:
             gaps.append(
                 Gap("http-error", f"the page answered HTTP {status}: its controls are not judged", page.url)

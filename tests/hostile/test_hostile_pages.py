@@ -93,4 +93,78 @@ def test_a_javascript_frame_is_shown_as_a_frame_not_as_the_page(shared_crawl: Sh
     assert rules(scenario) == {("preselected-consent", 0)}
     run = shared_crawl.crawl.doc["run"]["id"] if shared_crawl.crawl.doc else ""
     page = (shared_crawl.report / "runs" / run / "n-javascript-frame.html").read_text(encoding="utf-8")
-    assert "in embedded frame: <span class=\"url\">about:blank</span>" in page
+    assert 'in embedded frame: <span class="url">about:blank</span>' in page
+
+
+def test_a_page_with_a_stalled_image_is_observed(shared_crawl: SharedCrawl) -> None:
+    scenario = shared_crawl.scenario("f-stalled-image")
+    assert scenario["status"] == "findings", scenario["error"]
+    step = scenario["steps"][0]
+    assert controls(step)["Share my data with advertising partners"]["checked"] is True
+    assert step["settled"] is False, "load never fired: the observation says the page had not settled"
+    assert rules(scenario) == {("preselected-consent", 0)}
+
+
+def test_a_page_hunting_for_the_crawler_finds_nothing_and_cannot_erase_a_real_tick(
+    shared_crawl: SharedCrawl,
+) -> None:
+    scenario = shared_crawl.scenario("g-gate-hunter")
+    opened, checked = scenario["steps"]
+    for step in (opened, checked):
+        [witness] = [label for label in controls(step) if label.startswith("probe:")]
+        # The page called every function on window (the gate among them) and whatever those returned.
+        assert "api=false root=false named=false shadowRoot=null" in witness
+        assert int(witness.rsplit("calls=", 1)[1]) > 1000
+    ticked = controls(checked)["Send me marketing emails"]
+    assert (ticked["checked"], ticked["acted"]) == (True, True)
+    assert controls(checked)["Share my data with partners"]["shadow_mode"] == "closed"
+    assert rules(scenario) == {("preselected-consent", 0)}
+
+
+def test_a_button_inside_the_boxs_label_does_not_count_as_ticking_it(shared_crawl: SharedCrawl) -> None:
+    scenario = shared_crawl.scenario("h-label-button")
+    box = controls(scenario["steps"][1])["Share my data with advertising partners Continue"]
+    assert (box["checked"], box["acted"]) == (True, False)
+    assert rules(scenario) == {("consent-changed-without-action", 1)}
+
+
+def test_a_page_that_hides_its_box_from_robots_shows_it_and_the_probe_is_recorded(
+    shared_crawl: SharedCrawl,
+) -> None:
+    scenario = shared_crawl.scenario("i-webdriver")
+    step = scenario["steps"][0]
+    assert step["automation_probed"] == ["navigator.webdriver"]
+    assert controls(step)["Share my data with advertising partners"]["checked"] is True
+    assert rules(scenario) == {("preselected-consent", 0)}
+
+
+def test_a_tab_opened_by_a_click_is_observed(shared_crawl: SharedCrawl) -> None:
+    scenario = shared_crawl.scenario("j-new-tab")
+    step = scenario["steps"][1]
+    box = controls(step)["Share my data with advertising partners"]
+    assert (box["tab"], box["checked"]) == (1, True)
+    assert box["frame_url"].endswith("/tab.html")
+    assert any(g["reason"] == "new-tab" and "tab 1" in g["detail"] for g in step["not_checked"])
+    assert rules(scenario) == {("preselected-consent", 1)}
+
+
+def test_an_http_error_page_is_not_judged_and_fails_open_unless_allowed(shared_crawl: SharedCrawl) -> None:
+    clicked = shared_crawl.scenario("k-500-by-click")
+    landed = clicked["steps"][1]
+    assert landed["http_status"] == 500
+    assert [g["reason"] for g in landed["not_checked"]] == ["http-error"]
+    assert controls(landed)["Share my data with advertising partners"]["checked"] is True
+    assert (clicked["status"], clicked["findings"]) == ("ok", [])
+
+    opened = shared_crawl.scenario("l-500-open")
+    assert opened["status"] == "error"
+    assert (
+        "http-500.html answered HTTP 500; if that is expected, add it to the scenario's allow_http_status"
+        in (opened["error"])
+    )
+    assert opened["steps"] == []
+
+    allowed = shared_crawl.scenario("m-500-allowed")
+    assert allowed["status"] == "ok", allowed["error"]
+    assert allowed["steps"][0]["http_status"] == 500
+    assert [g["reason"] for g in allowed["steps"][0]["not_checked"]] == ["http-error"]
