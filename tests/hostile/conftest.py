@@ -53,12 +53,18 @@ class _MisbehavingHandler(SimpleHTTPRequestHandler):
         """Quiet."""
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A browser that hangs up mid-answer (a page navigating away, a test ending) is no error here."""
+
+
 class HostileSite:
     def __init__(self) -> None:
         self.release = threading.Event()
         handler = type("Handler", (_MisbehavingHandler,), {"release": self.release})
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(PAGES)))
-        self.httpd.daemon_threads = True
+        self.httpd = _QuietServer(("127.0.0.1", 0), partial(handler, directory=str(PAGES)))
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
     @property
