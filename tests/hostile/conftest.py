@@ -22,8 +22,10 @@ class _MisbehavingHandler(SimpleHTTPRequestHandler):
     """Static pages, plus an image that never finishes and pages that answer HTTP errors."""
 
     release: threading.Event
+    requested: list[str]
 
     def do_GET(self) -> None:
+        self.requested.append(self.path)
         if self.path.startswith("/stalled.png"):
             self._stall()
         elif self.path.startswith("/http-500.html"):
@@ -63,7 +65,10 @@ class _QuietServer(ThreadingHTTPServer):
 class HostileSite:
     def __init__(self) -> None:
         self.release = threading.Event()
-        handler = type("Handler", (_MisbehavingHandler,), {"release": self.release})
+        self.requested: list[str] = []
+        handler = type(
+            "Handler", (_MisbehavingHandler,), {"release": self.release, "requested": self.requested}
+        )
         self.httpd = _QuietServer(("127.0.0.1", 0), partial(handler, directory=str(PAGES)))
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
