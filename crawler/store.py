@@ -468,7 +468,11 @@ class Store:
     def _check_integrity(self) -> None:
         if not self.path.is_file() or self.path.stat().st_size == 0:
             return
-        problems = [row[0] for row in self.db.execute("PRAGMA quick_check").fetchall()]
+        try:
+            problems = [row[0] for row in self.db.execute("PRAGMA quick_check").fetchall()]
+        except sqlite3.DatabaseError as exc:
+            # Damage in the pages the check itself needs stops it with an error instead of a report.
+            problems = [str(exc)]
         if problems != ["ok"]:
             raise StoreError(
                 f"{self.path} is damaged ({problems[0]}). Nothing was written to it. Keep it for the "

@@ -1,0 +1,64 @@
+"""The results database under stress: writers at once, damage, a killed crawl, no permission, tampering."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import shutil
+import sqlite3
+import sys
+from pathlib import Path
+
+from tests.conftest import run_cli
+from tests.hostile.conftest import HostileSite, SharedCrawl, scenario
+
+
+def write_scenario(folder: Path, name: str, url: str = "/tab.html", steps: str = "") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.yaml").write_text(scenario(name, url, steps))
+    return folder
+
+
+def crawler(*args: str) -> list[str]:
+    return [sys.executable, "-m", "crawler", *args]
+
+
+def copy_of_shared_results(shared: SharedCrawl, target: Path) -> Path:
+    """The shared crawl's database (a consistent copy, WAL included) and its screenshots, in `target`."""
+    target.mkdir()
+    db = target / "crawl.db"
+    with sqlite3.connect(shared.crawl.db) as source, sqlite3.connect(db) as copy:
+        source.backup(copy)
+    copy.close()
+    shutil.copytree(shared.crawl.db.parent / "crawl-screenshots", target / "crawl-screenshots")
+    return db
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def rows(db: Path, sql: str) -> list[tuple[object, ...]]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def test_a_damaged_database_is_refused_and_left_as_it_was(
+    tmp_path: Path, hostile_site: HostileSite, shared_crawl: SharedCrawl
+) -> None:
+    db = copy_of_shared_results(shared_crawl, tmp_path / "results")
+    size = db.stat().st_size
+    with db.open("r+b") as handle:
+        handle.seek(size // 2)
+        handle.write(random.Random(10).randbytes(4096))
+    damaged = sha256(db)
+
+    folder = write_scenario(tmp_path / "scenarios", "after-damage")
+    done = run_cli("run", str(folder), "--db", str(db), "--base-url", hostile_site.url)
+
+    assert done.returncode == 4, done.stderr
+    assert f"{db} is damaged" in done.stderr
+    assert "Nothing was written to it" in done.stderr
+    assert f"sqlite3 {db} .recover | sqlite3 recovered.db" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert sha256(db) == damaged
