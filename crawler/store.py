@@ -502,20 +502,22 @@ class Store:
         return int(self.db.execute("PRAGMA user_version").fetchone()[0])
 
     def _migrate(self) -> None:
-        version = self.version
-        if version > SCHEMA_VERSION:
-            return
-        if version == 0 and self._has_foreign_tables():
-            raise StoreError(
-                f"{self.path} is an SQLite database of something else; pass the file `crawler run` wrote."
-            )
-        if 0 < version < SCHEMA_VERSION:
-            self._backup(version)
-        for target in range(version + 1, SCHEMA_VERSION + 1):
-            with self.write():
+        if 0 < self.version < SCHEMA_VERSION:
+            # Outside the transaction, which a backup would wait for forever.
+            self._backup(self.version)
+        # One write transaction from reading the version on: crawls starting at once on a new file would
+        # otherwise all see version 0 and create the schema twice.
+        with self.write():
+            version = self.version
+            if version > SCHEMA_VERSION:
+                return
+            if version == 0 and self._has_foreign_tables():
+                raise StoreError(
+                    f"{self.path} is an SQLite database of something else; pass the file `crawler run` wrote."
+                )
+            for target in range(version + 1, SCHEMA_VERSION + 1):
                 MIGRATIONS[target - 1](self.db)
                 self.db.execute(f"PRAGMA user_version = {target}")
-        with self.write():
             _sync_columns(self.db)
             _create_views(self.db)
 

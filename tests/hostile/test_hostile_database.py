@@ -6,9 +6,15 @@ import hashlib
 import random
 import shutil
 import sqlite3
+import subprocess
 import sys
+import threading
 from pathlib import Path
 
+import pytest
+
+from crawler.errors import StoreError
+from crawler.store import SCHEMA_VERSION, Store
 from tests.conftest import run_cli
 from tests.hostile.conftest import HostileSite, SharedCrawl, scenario
 
@@ -62,3 +68,56 @@ def test_a_damaged_database_is_refused_and_left_as_it_was(
     assert f"sqlite3 {db} .recover | sqlite3 recovered.db" in done.stderr
     assert "Traceback" not in done.stderr
     assert sha256(db) == damaged
+
+
+def test_stores_opened_at_once_on_a_new_file_create_its_schema_once(tmp_path: Path) -> None:
+    for attempt in range(5):
+        db = tmp_path / f"{attempt}.db"
+        start = threading.Barrier(4)
+        refused: list[str] = []
+
+        def open_store(db: Path = db, start: threading.Barrier = start, refused: list[str] = refused) -> None:
+            start.wait()
+            try:
+                Store(db).close()
+            except StoreError as exc:
+                refused.append(str(exc))
+
+        threads = [threading.Thread(target=open_store) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert refused == []
+        assert rows(db, "pragma user_version") == [(SCHEMA_VERSION,)]
+
+
+@pytest.mark.slow
+def test_two_then_four_crawls_write_one_database_at_once(tmp_path: Path, hostile_site: HostileSite) -> None:
+    db = tmp_path / "crawl.db"
+    for batch in (2, 4):
+        crawls = [
+            subprocess.Popen(
+                crawler(
+                    "run",
+                    str(write_scenario(tmp_path / f"{batch}-{i}", f"writer-{batch}-{i}")),
+                    "--db",
+                    str(db),
+                    "--base-url",
+                    hostile_site.url,
+                ),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for i in range(batch)
+        ]
+        errors = [crawl.communicate(timeout=240)[1] for crawl in crawls]
+        assert [crawl.returncode for crawl in crawls] == [1] * batch, errors
+
+    assert rows(db, "pragma integrity_check") == [("ok",)]
+    assert rows(db, "pragma foreign_key_check") == []
+    assert rows(db, "select status, count(*) from runs group by status") == [("completed", 6)]
+    assert rows(db, "select count(distinct run_id), count(*) from scenario_runs") == [(6, 6)]
+    assert rows(db, "select count(*) from steps") == [(6,)]
+    assert rows(db, "select count(*) from findings") == [(6,)]
