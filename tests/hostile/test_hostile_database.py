@@ -121,3 +121,30 @@ def test_two_then_four_crawls_write_one_database_at_once(tmp_path: Path, hostile
     assert rows(db, "select count(distinct run_id), count(*) from scenario_runs") == [(6, 6)]
     assert rows(db, "select count(*) from steps") == [(6,)]
     assert rows(db, "select count(*) from findings") == [(6,)]
+
+
+def test_an_unwritable_report_folder_exits_6_and_the_run_is_saved(
+    tmp_path: Path, hostile_site: HostileSite
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the report folder should go")
+    db = tmp_path / "crawl.db"
+    folder = write_scenario(tmp_path / "scenarios", "report-blocked")
+
+    done = run_cli(
+        "run",
+        str(folder),
+        "--db",
+        str(db),
+        "--base-url",
+        hostile_site.url,
+        "--report",
+        str(blocker / "report"),
+    )
+
+    assert done.returncode == 6, done.stderr
+    assert "the run itself is saved" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert rows(db, "select r.status, s.name from runs r join scenario_runs s on s.run_id = r.id") == [
+        ("completed", "report-blocked")
+    ]
