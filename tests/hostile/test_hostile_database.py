@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import random
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -148,3 +153,95 @@ def test_an_unwritable_report_folder_exits_6_and_the_run_is_saved(
     assert rows(db, "select r.status, s.name from runs r join scenario_runs s on s.run_id = r.id") == [
         ("completed", "report-blocked")
     ]
+
+
+@pytest.mark.slow
+def test_a_run_left_running_by_a_killed_crawl_is_marked_abandoned(
+    tmp_path: Path, hostile_site: HostileSite
+) -> None:
+    db = tmp_path / "crawl.db"
+    folder = write_scenario(tmp_path / "killed", "killed", "/tab.html?killed", "- wait_for: {ms: 30000}")
+    crawl = subprocess.Popen(
+        crawler("run", str(folder), "--db", str(db), "--base-url", hostile_site.url),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 120
+    while "/tab.html?killed" not in hostile_site.requested:
+        assert time.monotonic() < deadline and crawl.poll() is None, "the crawl never opened its page"
+        time.sleep(0.1)
+    os.killpg(crawl.pid, signal.SIGKILL)
+    crawl.wait()
+    assert rows(db, "select status from runs") == [("running",)]
+
+    done = run_cli(
+        "run", str(write_scenario(tmp_path / "next", "next")), "--db", str(db), "--base-url", hostile_site.url
+    )
+
+    assert done.returncode == 1, done.stderr
+    assert rows(db, "select status from runs order by started_at") == [("abandoned",), ("completed",)]
+
+
+@contextmanager
+def read_only(path: Path) -> Iterator[None]:
+    """Read-only even for root, who ignores permission bits: the immutable flag (ext4, xfs, btrfs)."""
+    path.chmod(0o444)
+    if os.geteuid() == 0:
+        subprocess.run(["chattr", "+i", str(path)], check=True)
+    try:
+        yield
+    finally:
+        if os.geteuid() == 0:
+            subprocess.run(["chattr", "-i", str(path)], check=True)
+        path.chmod(0o644)
+
+
+def test_a_read_only_database_is_refused_with_exit_4(
+    tmp_path: Path, hostile_site: HostileSite, shared_crawl: SharedCrawl
+) -> None:
+    db = copy_of_shared_results(shared_crawl, tmp_path / "results")
+    before = rows(db, "select count(*) from runs")
+    folder = write_scenario(tmp_path / "scenarios", "read-only")
+
+    with read_only(db):
+        done = run_cli("run", str(folder), "--db", str(db), "--base-url", hostile_site.url)
+
+    assert done.returncode == 4, done.stderr
+    assert f"{db}: the results database is read-only" in done.stderr
+    assert "Make it writable or pass another --db" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert rows(db, "select count(*) from runs") == before
+
+
+def test_verify_names_one_changed_byte_in_a_screenshot_or_in_a_stored_state(
+    tmp_path: Path, shared_crawl: SharedCrawl
+) -> None:
+    db = copy_of_shared_results(shared_crawl, tmp_path / "results")
+    unchanged = run_cli("verify", "--db", str(db))
+    assert unchanged.returncode == 0, unchanged.stderr
+    assert ", 0 changes." in unchanged.stderr
+
+    [(shot,)] = rows(
+        db,
+        "select screenshot from steps join scenario_runs r on r.id = scenario_run_id where r.name = 'e-tall'",
+    )
+    image = db.parent / str(shot)
+    original = image.read_bytes()
+    image.write_bytes(original[:5000] + bytes([original[5000] ^ 1]) + original[5001:])
+    changed = run_cli("verify", "--db", str(db))
+    assert changed.returncode == 1, changed.stderr
+    assert f"scenario e-tall: {shot} changed" in changed.stderr
+    assert ", 1 changes." in changed.stderr
+    image.write_bytes(original)
+
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "update states set checked = 1 - checked where id = (select min(st.id) from states st"
+            " join set_members m on m.state_id = st.id join steps s on s.set_id = m.set_id"
+            " join scenario_runs r on r.id = s.scenario_run_id where r.name = 'h-label-button')"
+        )
+    conn.close()
+    tampered = run_cli("verify", "--db", str(db))
+    assert tampered.returncode == 1, tampered.stderr
+    assert "scenario h-label-button: its observations changed" in tampered.stderr
