@@ -119,6 +119,7 @@ SHARED = {
     "n-javascript-frame": scenario("n-javascript-frame", "/javascript-frame.html"),
     "o-file-url": scenario("o-file-url", (PAGES / "push-throws.html").as_uri()),
     "p-short-liar": scenario("p-short-liar", "/short-liar.html"),
+    "q-fields": scenario("q-fields", "/fields.html"),
 }
 
 
