@@ -120,6 +120,7 @@ SHARED = {
     "o-file-url": scenario("o-file-url", (PAGES / "push-throws.html").as_uri()),
     "p-short-liar": scenario("p-short-liar", "/short-liar.html"),
     "q-fields": scenario("q-fields", "/fields.html"),
+    "r-document-open": scenario("r-document-open", "/document-open.html", '- check: "#marketing"'),
 }
 
 

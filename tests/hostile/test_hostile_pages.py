@@ -168,3 +168,10 @@ def test_an_http_error_page_is_not_judged_and_fails_open_unless_allowed(shared_c
     assert allowed["status"] == "ok", allowed["error"]
     assert allowed["steps"][0]["http_status"] == 500
     assert [g["reason"] for g in allowed["steps"][0]["not_checked"]] == ["http-error"]
+
+
+def test_a_page_that_rewrites_itself_cannot_erase_a_real_tick(shared_crawl: SharedCrawl) -> None:
+    scenario = shared_crawl.scenario("r-document-open")
+    ticked = controls(scenario["steps"][1])["Send me marketing emails"]
+    assert (ticked["checked"], ticked["acted"]) == (True, True)
+    assert scenario["findings"] == []

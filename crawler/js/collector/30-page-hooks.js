@@ -196,6 +196,33 @@ if (B.attachShadow) {
   replaceProperty(Function.prototype, 'toString', (d) => ({ ...d, value: wrappedToString }));
 }
 
+// document.open(), called or implied by document.write() after load, erases every event listener of the
+// document and its window, ours included: a person's tick would then never count. Listen again at once
+// (adding the same listener twice is a no-op).
+function relistenAfter(name) {
+  const DocumentProto = protoOf(window.Document);
+  const original = method(DocumentProto, name);
+  if (!original) {
+    return;
+  }
+  const wrapped = new Proxy(original, {
+    apply(target, self, args) {
+      try {
+        return apply(target, self, args);
+      } finally {
+        listenForUserActions(window);
+        observeMutations(document);
+      }
+    },
+  });
+  disguise(wrapped, original);
+  replaceProperty(DocumentProto, name, (d) => ({ ...d, value: wrapped }));
+}
+
+relistenAfter('open');
+relistenAfter('write');
+relistenAfter('writeln');
+
 // Pages that read navigator.webdriver are probing for automation; each observation reports it.
 let probes = { __proto__: null };
 
