@@ -22,7 +22,7 @@ from crawler.consent import Intent, Lexicon
 from crawler.errors import reason
 from crawler.models import ClickStep, FillStep, GotoStep, PressStep, ScenarioFile, StepBase
 from crawler.results import Control, Gap, Observation
-from crawler.snapshot import Collector, PageBlocked, navigated
+from crawler.snapshot import Collector, PageBlocked, PageUnreadable, navigated
 
 # Hostile pages can log without end; a step keeps the first ones.
 MAX_EVENTS_PER_STEP = 50
@@ -175,7 +175,7 @@ class Journey:
             gaps.extend(found_gaps)
         except PageBlocked as exc:
             blocked = exc
-            gaps.append(Gap("page-blocked", str(exc), page.url))
+            gaps.append(Gap(exc.gap, str(exc), page.url))
         # Taken only now: what the step set off (a tab opened a moment after a click, a late script error)
         # often arrives while the page settles.
         events, self._events = self._events, _StepEvents()
@@ -229,8 +229,13 @@ class Journey:
         except PlaywrightError as exc:
             if not navigated(exc):
                 raise
-            await self.collector.settle(page, self.scenario.settle)
+        await self.collector.settle(page, self.scenario.settle)
+        try:
             return await self.collector.take(page, self.lexicon)
+        except PlaywrightError as exc:
+            raise PageUnreadable(
+                f"the page kept navigating and could not be inspected: {reason(exc)}"
+            ) from None
 
     async def _observe_popup(self, popup: Page, number: int) -> tuple[tuple[Control, ...], list[Gap]]:
         """A tab or popup the step opened is observed too: a pre-ticked box there counts like any other."""

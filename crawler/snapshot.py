@@ -51,6 +51,14 @@ _CONTENT_OFFSET_JS = """(frameElement) => {
 class PageBlocked(Exception):
     """An in-page call did not answer in time: the page's script is blocking its main thread."""
 
+    gap = "page-blocked"
+
+
+class PageUnreadable(PageBlocked):
+    """The page's own document could not be inspected at all (it kept navigating away, say)."""
+
+    gap = "page-unreadable"
+
 
 @cache
 def collector_files() -> tuple[str, ...]:
@@ -161,8 +169,11 @@ class Collector:
         gaps: list[Gap] = []
         views: list[_FrameView] = []
         for frame, result in zip(frames, raw, strict=True):
-            if isinstance(result, PageBlocked) and frame is page.main_frame:
-                raise result
+            if frame is page.main_frame and isinstance(result, BaseException):
+                # Without the page itself there is no observation; a gap would pass for "nothing found".
+                if isinstance(result, PageBlocked) or navigated(result) or not _alive(page):
+                    raise result
+                raise PageUnreadable(f"the page could not be inspected: {reason(result)}")
             if isinstance(result, BaseException):
                 kind = "frame-detached" if frame.is_detached() else "frame-failed"
                 gaps.append(Gap(kind, reason(result), frame.url))
@@ -206,6 +217,12 @@ class Collector:
             return {}
         data = _parse(raw)
         return {k: str(v) for k, v in data.items() if isinstance(v, str)}
+
+
+def _alive(page: Page) -> bool:
+    """The page and its browser are still there (else the failure is a crash, for the runner to retry)."""
+    browser = page.context.browser
+    return not page.is_closed() and (browser is None or browser.is_connected())
 
 
 def navigated(exc: BaseException) -> bool:

@@ -121,6 +121,8 @@ SHARED = {
     "p-short-liar": scenario("p-short-liar", "/short-liar.html"),
     "q-fields": scenario("q-fields", "/fields.html"),
     "r-document-open": scenario("r-document-open", "/document-open.html", '- check: "#marketing"'),
+    "s-reload-loop": scenario("s-reload-loop", "/reload-loop.html"),
+    "t-slice-throws": scenario("t-slice-throws", "/slice-throws.html"),
 }
 
 

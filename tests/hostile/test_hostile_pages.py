@@ -175,3 +175,21 @@ def test_a_page_that_rewrites_itself_cannot_erase_a_real_tick(shared_crawl: Shar
     ticked = controls(scenario["steps"][1])["Send me marketing emails"]
     assert (ticked["checked"], ticked["acted"]) == (True, True)
     assert scenario["findings"] == []
+
+
+def test_a_page_that_breaks_playwrights_evaluation_is_not_passed_as_clean(shared_crawl: SharedCrawl) -> None:
+    scenario = shared_crawl.scenario("t-slice-throws")
+    assert scenario["status"] == "error"
+    assert "the page could not be inspected: Frame.evaluate: Error: no evaluation here" in scenario["error"]
+    [step] = scenario["steps"]
+    assert [g["reason"] for g in step["not_checked"]] == ["page-unreadable"]
+    assert step["screenshot"] is None
+
+
+def test_a_page_that_never_stops_reloading_is_observed_or_said_unreadable(shared_crawl: SharedCrawl) -> None:
+    scenario = shared_crawl.scenario("s-reload-loop")
+    if scenario["status"] == "error":
+        assert "could not be inspected" in scenario["error"]
+        assert [g["reason"] for g in scenario["steps"][0]["not_checked"]] == ["page-unreadable"]
+    else:
+        assert rules(scenario) == {("preselected-consent", 0)}
