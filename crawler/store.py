@@ -16,6 +16,7 @@ import json
 import os
 import socket
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -454,7 +455,7 @@ class Store:
             self.db.execute("PRAGMA foreign_keys = ON")
             if not readonly:
                 self._check_integrity()
-                self.db.execute("PRAGMA journal_mode = WAL")
+                self._use_wal()
                 self._migrate()
             self._check_version()
         except sqlite3.DatabaseError as exc:
@@ -480,6 +481,19 @@ class Store:
                 "recovered.db`, or start a new database with --db."
             )
 
+    def _use_wal(self) -> None:
+        """Switching a new file to WAL answers "locked" at once, without the busy timeout, while another
+        crawl is creating the same file: wait for it as for any other lock."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            try:
+                self.db.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
     def _check_version(self) -> None:
         version = self.version
         if version > SCHEMA_VERSION:
@@ -503,10 +517,9 @@ class Store:
 
     def _migrate(self) -> None:
         if 0 < self.version < SCHEMA_VERSION:
-            # Outside the transaction, which a backup would wait for forever.
-            self._backup(self.version)
-        # One write transaction from reading the version on: crawls starting at once on a new file would
-        # otherwise all see version 0 and create the schema twice.
+            self._backup(self.version)  # before the write lock, which a backup cannot read through
+        # The version is read again under the write lock: two crawls opening one new file at the same
+        # moment must not both create its tables.
         with self.write():
             version = self.version
             if version > SCHEMA_VERSION:
