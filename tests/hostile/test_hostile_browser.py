@@ -65,7 +65,7 @@ def test_the_crawl_goes_on_when_chromium_is_killed(tmp_path: Path, hostile_site:
     folder = tmp_path / "scenarios"
     folder.mkdir()
     # The victim is killed while it waits on its page; the others run before and after.
-    (folder / "s1.yaml").write_text(scenario("s1", "/tab.html?victim", "- wait_for: {ms: 5000}"))
+    (folder / "s1.yaml").write_text(scenario("s1", "/tab.html?victim", "- wait_for: {ms: 3000}"))
     for name in ("s0", "s2", "s3"):
         (folder / f"{name}.yaml").write_text(scenario(name, "/tab.html"))
     db, out = tmp_path / "crawl.db", tmp_path / "out.json"
