@@ -17,30 +17,32 @@ from playwright.async_api import Page
 
 from crawler.results import Box, Finding, Observation
 
-# Taller pages are captured down to this height (CSS px): a 300,000 px page would otherwise take minutes
-# and gigabytes, and nobody reads a screenshot that long.
+# Taller (or wider) pages are captured down to this size (CSS px): a 300,000 px page would otherwise take
+# minutes and gigabytes, and nobody reads a screenshot that long.
 MAX_SCREENSHOT_HEIGHT = 16_384
+MAX_SCREENSHOT_WIDTH = 16_384
 CROP_MARGIN = (160.0, 60.0)
 OUTLINE = (221, 0, 0)
 JPEG_QUALITY = 80
 
-_PAGE_SIZE_JS = """() => [
-  Math.max(document.documentElement.scrollWidth, document.body ? document.body.scrollWidth : 0, innerWidth),
-  Math.max(document.documentElement.scrollHeight, document.body ? document.body.scrollHeight : 0, innerHeight)
-]"""
-
 
 async def screenshot(
-    page: Page, path: Path, timeout_ms: float, *, mask: Sequence[str] = (), style: str | None = None
+    page: Page,
+    path: Path,
+    timeout_ms: float,
+    *,
+    mask: Sequence[str] = (),
+    style: str | None = None,
+    scale: float = 1.0,
 ) -> tuple[float, float]:
     """The whole page down to MAX_SCREENSHOT_HEIGHT; returns the captured size in CSS px.
 
-    `mask` selectors are painted over (password fields); `style` is CSS applied while capturing.
+    `mask` selectors are painted over (password fields); `style` is CSS applied while capturing; `scale` is
+    the context's device scale factor. The page's size is measured by Playwright outside the page's reach
+    (the clip is trimmed to it), so a page that lies about its height cannot shorten its own evidence.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    width, height = await page.evaluate(_PAGE_SIZE_JS)
-    height = min(float(height), MAX_SCREENSHOT_HEIGHT)
-    clip: FloatRect = {"x": 0, "y": 0, "width": float(width), "height": height}
+    clip: FloatRect = {"x": 0, "y": 0, "width": MAX_SCREENSHOT_WIDTH, "height": MAX_SCREENSHOT_HEIGHT}
     await page.screenshot(
         path=path,
         full_page=True,
@@ -52,7 +54,8 @@ async def screenshot(
         mask=[page.locator(selector) for selector in mask],
         style=style,
     )
-    return clip["width"], clip["height"]
+    with Image.open(path) as image:
+        return image.width / scale, image.height / scale
 
 
 def evidence_step(finding: Finding, observations: Sequence[Observation]) -> Observation | None:

@@ -22,7 +22,7 @@ from crawler.consent import Intent, Lexicon
 from crawler.errors import reason
 from crawler.models import ClickStep, FillStep, GotoStep, PressStep, ScenarioFile, StepBase
 from crawler.results import Control, Gap, Observation
-from crawler.snapshot import Collector, PageBlocked, navigated
+from crawler.snapshot import Collector, PageBlocked, PageUnreadable, navigated
 
 # Hostile pages can log without end; a step keeps the first ones.
 MAX_EVENTS_PER_STEP = 50
@@ -164,17 +164,21 @@ class Journey:
         pressed: tuple[str, Intent | None] = ("", None),
         status: int | None = None,
     ) -> None:
-        events, self._events = self._events, _StepEvents()
         gaps: list[Gap] = []
         controls: tuple[Control, ...] = ()
         probed: tuple[str, ...] = ()
         settle_ms, settled = 0.0, False
+        blocked: PageBlocked | None = None
         try:
             settle_ms, settled = await self._settled(page)
             controls, found_gaps, probed = await self._take(page)
             gaps.extend(found_gaps)
         except PageBlocked as exc:
-            gaps.append(Gap("page-blocked", str(exc), page.url))
+            blocked = exc
+            gaps.append(Gap(exc.gap, str(exc), page.url))
+        # Taken only now: what the step set off (a tab opened a moment after a click, a late script error)
+        # often arrives while the page settles.
+        events, self._events = self._events, _StepEvents()
         if status is not None and status >= 400:
             gaps.append(
                 Gap("http-error", f"the page answered HTTP {status}: its controls are not judged", page.url)
@@ -183,7 +187,8 @@ class Journey:
             popup_controls, popup_gaps = await self._observe_popup(popup, number)
             controls += popup_controls
             gaps.extend(popup_gaps)
-        screenshot, size = await self._screenshot(page, index, gaps)
+        # A blocked page cannot be captured either; waiting for its screenshot would only add a timeout.
+        screenshot, size = (None, None) if blocked else await self._screenshot(page, index, gaps)
         self.observations.append(
             Observation(
                 index=index,
@@ -205,6 +210,9 @@ class Journey:
                 automation_probed=probed,
             )
         )
+        if blocked is not None:
+            # What it shows was never inspected: the scenario ends as an error, not as "nothing found".
+            raise blocked
 
     async def _settled(self, page: Page) -> tuple[float, bool]:
         try:
@@ -221,8 +229,13 @@ class Journey:
         except PlaywrightError as exc:
             if not navigated(exc):
                 raise
-            await self.collector.settle(page, self.scenario.settle)
+        await self.collector.settle(page, self.scenario.settle)
+        try:
             return await self.collector.take(page, self.lexicon)
+        except PlaywrightError as exc:
+            raise PageUnreadable(
+                f"the page kept navigating and could not be inspected: {reason(exc)}"
+            ) from None
 
     async def _observe_popup(self, popup: Page, number: int) -> tuple[tuple[Control, ...], list[Gap]]:
         """A tab or popup the step opened is observed too: a pre-ticked box there counts like any other."""
@@ -260,6 +273,7 @@ class Journey:
                     self.scenario.timeout_ms,
                     mask=self._mask(),
                     style=REDACT_STYLE if self.settings.redact else None,
+                    scale=float(self.scenario.context_options().get("device_scale_factor") or 1),
                 ),
                 self.scenario.timeout_ms / 1000 + 5,
             )

@@ -51,6 +51,14 @@ _CONTENT_OFFSET_JS = """(frameElement) => {
 class PageBlocked(Exception):
     """An in-page call did not answer in time: the page's script is blocking its main thread."""
 
+    gap = "page-blocked"
+
+
+class PageUnreadable(PageBlocked):
+    """The page's own document could not be inspected at all (it kept navigating away, say)."""
+
+    gap = "page-unreadable"
+
 
 @cache
 def collector_files() -> tuple[str, ...]:
@@ -75,6 +83,12 @@ class _FrameView:
     frame: Frame
     data: dict[str, Any]
     offset: tuple[float, float]
+
+    @property
+    def url(self) -> str:
+        """Never empty, which would read as "the page itself": Playwright knows no URL for a javascript: URL
+        frame, whose document says about:blank."""
+        return self.frame.url or str(self.data.get("url") or "") or "about:blank"
 
 
 @dataclass(frozen=True)
@@ -155,8 +169,11 @@ class Collector:
         gaps: list[Gap] = []
         views: list[_FrameView] = []
         for frame, result in zip(frames, raw, strict=True):
-            if isinstance(result, PageBlocked) and frame is page.main_frame:
-                raise result
+            if frame is page.main_frame and isinstance(result, BaseException):
+                # Without the page itself there is no observation; a gap would pass for "nothing found".
+                if isinstance(result, PageBlocked) or navigated(result) or not _alive(page):
+                    raise result
+                raise PageUnreadable(f"the page could not be inspected: {reason(result)}")
             if isinstance(result, BaseException):
                 kind = "frame-detached" if frame.is_detached() else "frame-failed"
                 gaps.append(Gap(kind, reason(result), frame.url))
@@ -170,7 +187,7 @@ class Collector:
         probed: dict[str, None] = {}
         for view in views:
             gaps.extend(
-                Gap(str(g.get("reason", "")), str(g.get("detail", "")), view.frame.url)
+                Gap(str(g.get("reason", "")), str(g.get("detail", "")), view.url)
                 for g in view.data.get("uninspectable", [])
             )
             probed.update(dict.fromkeys(str(p) for p in view.data.get("automation_probed", [])))
@@ -200,6 +217,12 @@ class Collector:
             return {}
         data = _parse(raw)
         return {k: str(v) for k, v in data.items() if isinstance(v, str)}
+
+
+def _alive(page: Page) -> bool:
+    """The page and its browser are still there (else the failure is a crash, for the runner to retry)."""
+    browser = page.context.browser
+    return not page.is_closed() and (browser is None or browser.is_connected())
 
 
 def navigated(exc: BaseException) -> bool:
@@ -254,7 +277,7 @@ def _control(
     page_y = vy + float(scroll["y"])
     style = item.get("label_style")
     return Control(
-        key=keys.key(view.frame.url, kind, shown, str(item.get("value") or "") if kind == "radio" else ""),
+        key=keys.key(view.url, kind, shown, str(item.get("value") or "") if kind == "radio" else ""),
         kind=kind,
         role=str(item.get("role") or ""),
         label=label,
@@ -264,7 +287,7 @@ def _control(
         checked=None if checked is None else bool(checked),
         disabled=bool(item.get("disabled")),
         visible=visible,
-        frame_url=view.frame.url,
+        frame_url=view.url,
         shadow=bool(item.get("shadow")),
         shadow_mode=item.get("shadow_mode"),
         selector=str(item.get("selector") or ""),

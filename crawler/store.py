@@ -16,6 +16,7 @@ import json
 import os
 import socket
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -454,7 +455,7 @@ class Store:
             self.db.execute("PRAGMA foreign_keys = ON")
             if not readonly:
                 self._check_integrity()
-                self.db.execute("PRAGMA journal_mode = WAL")
+                self._use_wal()
                 self._migrate()
             self._check_version()
         except sqlite3.DatabaseError as exc:
@@ -468,13 +469,30 @@ class Store:
     def _check_integrity(self) -> None:
         if not self.path.is_file() or self.path.stat().st_size == 0:
             return
-        problems = [row[0] for row in self.db.execute("PRAGMA quick_check").fetchall()]
+        try:
+            problems = [row[0] for row in self.db.execute("PRAGMA quick_check").fetchall()]
+        except sqlite3.DatabaseError as exc:
+            # Damage in the pages the check itself needs stops it with an error instead of a report.
+            problems = [str(exc)]
         if problems != ["ok"]:
             raise StoreError(
                 f"{self.path} is damaged ({problems[0]}). Nothing was written to it. Keep it for the "
                 f"record, and recover what it still holds with `sqlite3 {self.path} .recover | sqlite3 "
                 "recovered.db`, or start a new database with --db."
             )
+
+    def _use_wal(self) -> None:
+        """Switching a new file to WAL answers "locked" at once, without the busy timeout, while another
+        crawl is creating the same file: wait for it as for any other lock."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            try:
+                self.db.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     def _check_version(self) -> None:
         version = self.version
@@ -498,20 +516,21 @@ class Store:
         return int(self.db.execute("PRAGMA user_version").fetchone()[0])
 
     def _migrate(self) -> None:
-        version = self.version
-        if version > SCHEMA_VERSION:
-            return
-        if version == 0 and self._has_foreign_tables():
-            raise StoreError(
-                f"{self.path} is an SQLite database of something else; pass the file `crawler run` wrote."
-            )
-        if 0 < version < SCHEMA_VERSION:
-            self._backup(version)
-        for target in range(version + 1, SCHEMA_VERSION + 1):
-            with self.write():
+        if 0 < self.version < SCHEMA_VERSION:
+            self._backup(self.version)  # before the write lock, which a backup cannot read through
+        # The version is read again under the write lock: two crawls opening one new file at the same
+        # moment must not both create its tables.
+        with self.write():
+            version = self.version
+            if version > SCHEMA_VERSION:
+                return
+            if version == 0 and self._has_foreign_tables():
+                raise StoreError(
+                    f"{self.path} is an SQLite database of something else; pass the file `crawler run` wrote."
+                )
+            for target in range(version + 1, SCHEMA_VERSION + 1):
                 MIGRATIONS[target - 1](self.db)
                 self.db.execute(f"PRAGMA user_version = {target}")
-        with self.write():
             _sync_columns(self.db)
             _create_views(self.db)
 

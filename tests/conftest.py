@@ -73,29 +73,24 @@ def run_cli(*args: str, cwd: Path | None = None, timeout: float = 180) -> subpro
     )
 
 
+def crawl_scenarios(root: Path, scenarios: dict[str, str], base_url: str, *extra: str) -> Crawl:
+    """Write scenarios (name -> YAML text) into `root`/scenarios and run `crawler run` on them."""
+    folder = root / "scenarios"
+    folder.mkdir(exist_ok=True)
+    for name, text in scenarios.items():
+        (folder / f"{name}.yaml").write_text(textwrap.dedent(text), encoding="utf-8")
+    db, out = root / "crawl.db", root / "out.json"
+    done = run_cli("run", str(folder), "--db", str(db), "--json", str(out), "--base-url", base_url, *extra)
+    doc = json.loads(out.read_text(encoding="utf-8")) if out.exists() else None
+    return Crawl(done.returncode, done.stdout, done.stderr, db, doc)
+
+
 @pytest.fixture
 def crawl(tmp_path: Path, site: SiteServer) -> Callable[..., Crawl]:
     """Write scenarios (name -> YAML text) into a folder and run `crawler run` on it."""
 
     def run(scenarios: dict[str, str], *extra: str, base_url: str | None = None) -> Crawl:
-        folder = tmp_path / "scenarios"
-        folder.mkdir(exist_ok=True)
-        for name, text in scenarios.items():
-            (folder / f"{name}.yaml").write_text(textwrap.dedent(text), encoding="utf-8")
-        db, out = tmp_path / "crawl.db", tmp_path / "out.json"
-        done = run_cli(
-            "run",
-            str(folder),
-            "--db",
-            str(db),
-            "--json",
-            str(out),
-            "--base-url",
-            base_url or site.url,
-            *extra,
-        )
-        doc = json.loads(out.read_text(encoding="utf-8")) if out.exists() else None
-        return Crawl(done.returncode, done.stdout, done.stderr, db, doc)
+        return crawl_scenarios(tmp_path, scenarios, base_url or site.url, *extra)
 
     return run
 

@@ -48,6 +48,7 @@ EXIT_CODES_HELP = (
     "--max-duration; 130 interrupted (SIGINT); 143 terminated (SIGTERM). The first that applies of "
     "124/130/143, 6, 3, 5, 1 wins."
 )
+RUN_SAVED = "the run itself is saved in the database"
 STOP_CODES = {"max-duration": EXIT_DEADLINE, "SIGINT": EXIT_INTERRUPTED, "SIGTERM": EXIT_TERMINATED}
 
 
@@ -169,7 +170,8 @@ def write_outputs(
         try:
             write()
         except CrawlerError as exc:
-            problems.append(f"{what}: {exc}")
+            message = str(exc).rstrip(".")
+            problems.append(f"{what}: {message}" + ("" if RUN_SAVED in message else f"; {RUN_SAVED}"))
     for problem in problems:
         err.print(f"[red]error:[/] {escape(problem)}")
     return problems

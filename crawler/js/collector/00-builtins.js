@@ -181,7 +181,8 @@ function now() {
 }
 
 const EMPTY = [];
-const doc = document;
+// The document this frame shows; see followDocument in page-hooks for when it changes.
+let doc = document;
 
 function tryCall(fn, self, args, fallback) {
   try {

@@ -137,6 +137,15 @@ function observeMutations(node) {
   }
 }
 
+// A javascript: URL iframe replaces its initial about:blank document but keeps the window, so this script
+// does not run again: observe and walk the document the frame shows now, not the one it started with.
+function followDocument() {
+  if (doc !== document) {
+    doc = document;
+    observeMutations(doc);
+  }
+}
+
 // ---------------------------------------------------------------- wrapping page built-ins
 
 // Wrappers stringify like the natives they replace, so a page checking for patched built-ins sees none.
@@ -186,6 +195,33 @@ if (B.attachShadow) {
   replaceProperty(Element.prototype, 'attachShadow', (d) => ({ ...d, value: wrappedAttachShadow }));
   replaceProperty(Function.prototype, 'toString', (d) => ({ ...d, value: wrappedToString }));
 }
+
+// document.open(), called or implied by document.write() after load, erases every event listener of the
+// document and its window, ours included: a person's tick would then never count. Listen again at once
+// (adding the same listener twice is a no-op).
+function relistenAfter(name) {
+  const DocumentProto = protoOf(window.Document);
+  const original = method(DocumentProto, name);
+  if (!original) {
+    return;
+  }
+  const wrapped = new Proxy(original, {
+    apply(target, self, args) {
+      try {
+        return apply(target, self, args);
+      } finally {
+        listenForUserActions(window);
+        observeMutations(document);
+      }
+    },
+  });
+  disguise(wrapped, original);
+  replaceProperty(DocumentProto, name, (d) => ({ ...d, value: wrapped }));
+}
+
+relistenAfter('open');
+relistenAfter('write');
+relistenAfter('writeln');
 
 // Pages that read navigator.webdriver are probing for automation; each observation reports it.
 let probes = { __proto__: null };

@@ -40,6 +40,7 @@ function animating() {
 // Resolves to the JSON of {settled, ms}. `load_ms` bounds the wait for the load event: a complete DOM with one
 // stalled image is observed anyway once the DOM is quiet.
 function settle(opts) {
+  followDocument();
   const quietMs = nonNegative(opts && opts.quiet_ms);
   const timeoutMs = nonNegative(opts && opts.timeout_ms);
   const loadMs = opts && opts.load_ms !== undefined ? nonNegative(opts.load_ms) : timeoutMs;

@@ -161,6 +161,7 @@ function documentHeight() {
 // ---------------------------------------------------------------- main
 
 function observe(options) {
+  followDocument();
   uninspectable = [];
   idCounts = { __proto__: null };
   opacityCache = new B.WeakMap();
