@@ -179,7 +179,7 @@ class Journey:
         # Taken only now: what the step set off (a tab opened a moment after a click, a late script error)
         # often arrives while the page settles.
         events, self._events = self._events, _StepEvents()
-        if status is not None and status >= 400:
+        if status is not None and status >= 400 and status not in self.scenario.allow_http_status:
             gaps.append(
                 Gap("http-error", f"the page answered HTTP {status}: its controls are not judged", page.url)
             )

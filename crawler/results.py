@@ -144,8 +144,9 @@ class Observation:
 
     @property
     def judged(self) -> bool:
-        """An error page is not the page the journey meant to check: its controls are not judged."""
-        return self.http_status is None or self.http_status < 400
+        """An error page is not the page the journey meant to check: its controls are not judged (unless the
+        scenario allows that status, in which case no `http-error` gap was recorded)."""
+        return not any(gap.reason == "http-error" for gap in self.gaps)
 
 
 @dataclass(frozen=True)

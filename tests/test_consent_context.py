@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from crawler import rules
 from crawler.consent import Intent
-from crawler.results import Control, Observation
+from crawler.results import Control, Gap, Observation
 
 SETTLE = "settle: {quiet_ms: 200}\n"
 
@@ -137,7 +138,16 @@ def test_a_journey_that_stopped_early_does_not_call_unreached_controls_invisible
 
 
 def test_an_error_page_is_not_judged() -> None:
+    answered = Gap("http-error", "the page answered HTTP 500: its controls are not judged")
     error_page = Observation(
-        index=0, action="open", name="open", url="http://x/", controls=(box(True),), http_status=500
+        index=0,
+        action="open",
+        name="open",
+        url="http://x/",
+        controls=(box(True),),
+        http_status=500,
+        gaps=(answered,),
     )
     assert rules.evaluate([error_page]) == []
+    allowed = replace(error_page, gaps=())
+    assert [f.rule for f in rules.evaluate([allowed])] == ["preselected-consent"]
