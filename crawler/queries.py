@@ -1,23 +1,37 @@
-"""Read-side SQL for the report; store.py stays the only writer.
+"""Read-side SQL for the report and the diff; store.py stays the only writer.
 
-Each method answers one question with small frozen records, so later pages (trends over time) can
-reuse them.
+Each method answers one question with aggregate queries and small records: nothing here loads every
+observation of the history into Python. Steps point at shared observation sets (see crawler/store.py), so
+what changed between two nights is found by comparing set ids first and reading members only where they
+differ.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from crawler.errors import StoreError
-from crawler.results import Finding, Gap
-from crawler.store import SCHEMA_VERSION
+from crawler.records import build, unflatten
+from crawler.results import Control, Finding, Observation, ScenarioResult, Status
+from crawler.store import (
+    DESCRIPTION_COLUMNS,
+    FINDING_COLUMNS,
+    SCENARIO_COLUMNS,
+    SCHEMA_VERSION,
+    STATE_COLUMNS,
+    STEP_COLUMNS,
+)
 
-TABLES = frozenset({"runs", "scenario_runs", "steps", "controls", "observations", "findings"})
+TABLES = frozenset({"runs", "scenario_runs", "steps", "controls", "findings", "set_members", "states"})
+INCOMPLETE = frozenset({Status.RUNNING, Status.INTERRUPTED, Status.ABANDONED})
+_INCOMPLETE_TEXT = frozenset(str(status) for status in INCOMPLETE)
+_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -28,70 +42,115 @@ class Run:
     status: str
     base_url: str
     crawler_version: str
+    browser: str
+    host: str
+    shard: str
+    options: dict[str, Any]
     scenario_count: int
     finding_count: int
     error_count: int
 
     @property
+    def complete(self) -> bool:
+        """Ran to its end: only such nights are compared with each other."""
+        return self.status not in _INCOMPLETE_TEXT
+
+    @property
     def interrupted(self) -> bool:
-        # finish_run() never ran, so the crawler stopped (crash, kill, power) before the end.
-        return self.status == "running"
+        return not self.complete
+
+    @property
+    def night(self) -> str:
+        return self.started_at[:10]
 
 
 @dataclass(frozen=True)
 class ScenarioRun:
+    """One scenario of one run, without its steps: what a table row needs."""
+
     id: int
     run_id: str
-    name: str
-    title: str
-    file: str
-    tags: tuple[str, ...]
-    status: str
-    error: str
-    started_at: str
-    finished_at: str
+    result: ScenarioResult
     finding_count: int
     rule_counts: dict[str, int] = field(default_factory=dict)
+    severities: tuple[str, ...] = ()
+    accepted_count: int = 0
+
+    @property
+    def name(self) -> str:
+        return self.result.name
+
+    @property
+    def title(self) -> str:
+        return self.result.title
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return self.result.tags
+
+    @property
+    def status(self) -> str:
+        return str(self.result.status)
+
+    @property
+    def error(self) -> str:
+        return self.result.error or ""
 
 
 @dataclass(frozen=True)
-class StepRecord:
-    index: int
-    action: str
-    name: str
-    target: str
-    url: str
-    settle_ms: float
-    settled: bool
-    screenshot: str
-    gaps: tuple[Gap, ...]
+class FindingRow:
+    """A finding reduced to what history needs: its identity across nights and what to show of it."""
 
-
-@dataclass(frozen=True)
-class ControlRecord:
-    """One control as observed at one step; `control_id` is stable for a scenario across runs."""
-
+    run_id: str
+    scenario: str
+    rule: str
+    control: str
+    severity: str
     step: int
+    label: str
+    accepted: bool
+
+    @property
+    def identity(self) -> tuple[str, str, str]:
+        return (self.scenario, self.rule, self.control)
+
+
+@dataclass(frozen=True)
+class Member:
+    """A control as one step saw it: identity, description and state, as the diff compares them."""
+
+    position: int
     control_id: int
     key: str
     kind: str
     label: str
-    nearby_text: str
-    label_source: str
-    checked: bool | None
+    frame_url: str
+    selector: str
     consent: bool
-    purposes: tuple[str, ...]
+    checked: bool | None
     visible: bool
     disabled: bool
-    acted: bool
-    frame_url: str
-    shadow: bool
-    shadow_mode: str
-    selector: str
 
     @property
-    def shown_label(self) -> str:
-        return self.label or self.nearby_text
+    def state(self) -> dict[str, Any]:
+        return {"checked": self.checked, "visible": self.visible, "disabled": self.disabled}
+
+
+@dataclass(frozen=True)
+class Ref:
+    position: int
+    control_id: int
+    description_id: int
+    state_id: int
+
+
+@dataclass(frozen=True)
+class StepSet:
+    scenario: str
+    scenario_run_id: int
+    status: str
+    step: int
+    set_id: int | None
 
 
 class Results:
@@ -107,11 +166,17 @@ class Results:
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: cannot open the results database ({exc}).") from None
         self.db.row_factory = sqlite3.Row
+        self._controls: dict[tuple[str, str, int, int], Control] = {}
+        self._parts: dict[tuple[str, int], dict[str, Any]] = {}
+        self._cache: dict[str, dict[int, tuple[Any, ...]]] = {}
+        self._step_set_ids: dict[str, dict[tuple[str, int], int | None]] = {}
         try:
             self._check_schema()
         except BaseException:
             self.db.close()
             raise
+        # Comparing a year of nights walks the same B-tree pages again and again: keep more of them.
+        self.db.execute("PRAGMA cache_size = -16384")
 
     def _check_schema(self) -> None:
         not_ours = f"{self.path} is not a crawler results database; pass the file `crawler run` wrote"
@@ -125,7 +190,7 @@ class Results:
                 f"{self.path} was written by a newer crawler (schema {version}, this one knows "
                 f"{SCHEMA_VERSION}). Upgrade the crawler to render it."
             )
-        if version < 1 or not names >= TABLES:
+        if version < 1 or (version == SCHEMA_VERSION and not names >= TABLES):
             raise StoreError(f"{not_ours}.")
         if version < SCHEMA_VERSION:
             raise StoreError(
@@ -144,15 +209,17 @@ class Results:
     def close(self) -> None:
         self.db.close()
 
-    def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        return self.db.execute(sql, params).fetchall()
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        return self.db.execute(sql, tuple(params)).fetchall()
 
-    def runs(self, limit: int | None = None) -> list[Run]:
+    # -------------------------------------------------------------- runs
+
+    def runs(self) -> list[Run]:
         """Newest first. Counts come from the saved scenarios, so interrupted runs count too."""
-        return self._runs("", (-1 if limit is None else limit,))
+        return self._runs("", ())
 
     def run(self, run_id: str) -> Run | None:
-        found = self._runs("where r.id = ?", (run_id, 1))
+        found = self._runs("where r.id = ?", (run_id,))
         return found[0] if found else None
 
     def _runs(self, where: str, params: tuple[Any, ...]) -> list[Run]:
@@ -165,25 +232,36 @@ class Results:
             {where}
             group by r.id
             order by r.started_at desc, r.rowid desc
-            limit ?
             """,
             params,
         )
         return [_run(row) for row in rows]
 
     def scenario_runs(self, run_id: str) -> list[ScenarioRun]:
-        rows = self._rows("select * from scenario_runs where run_id = ? order by id", (run_id,))
-        counts = self._rule_counts(run_id)
-        return [_scenario_run(row, counts.get(int(row["id"]), {})) for row in rows]
+        """The scenarios of one run, without steps; a scenario saved twice counts once (the later)."""
+        rows = self._rows(
+            "select * from scenario_runs where id in (select max(id) from scenario_runs where run_id = ? "
+            "group by name) order by name",
+            (run_id,),
+        )
+        details = self._finding_details(run_id)
+        return [_scenario_run(row, *details.get(int(row["id"]), ({}, (), 0))) for row in rows]
 
-    def scenario_run(self, run_id: str, name: str) -> ScenarioRun | None:
-        found = [s for s in self.scenario_runs(run_id) if s.name == name]
-        return found[-1] if found else None
+    def scenario_run_ids(self, run_id: str) -> dict[str, int]:
+        """Scenario name -> its (last) saved run in `run_id`."""
+        return {
+            str(name): int(i)
+            for name, i in self.db.execute(
+                "select name, max(id) from scenario_runs where run_id = ? group by name order by name",
+                (run_id,),
+            )
+        }
 
-    def _rule_counts(self, run_id: str) -> dict[int, dict[str, int]]:
+    def _finding_details(self, run_id: str) -> dict[int, tuple[dict[str, int], tuple[str, ...], int]]:
         rows = self._rows(
             """
-            select f.scenario_run_id, f.rule, count(*) as n
+            select f.scenario_run_id, f.rule, group_concat(distinct f.severity) as severities,
+                   count(*) as n, coalesce(sum(f.accepted), 0) as accepted
             from findings f join scenario_runs s on s.id = f.scenario_run_id
             where s.run_id = ?
             group by f.scenario_run_id, f.rule
@@ -191,36 +269,317 @@ class Results:
             """,
             (run_id,),
         )
-        counts: dict[int, dict[str, int]] = {}
+        details: dict[int, tuple[dict[str, int], tuple[str, ...], int]] = {}
         for row in rows:
-            counts.setdefault(int(row["scenario_run_id"]), {})[str(row["rule"])] = int(row["n"])
+            counts, severities, accepted = details.get(int(row["scenario_run_id"]), ({}, (), 0))
+            counts[str(row["rule"])] = int(row["n"])
+            found = tuple(sorted({*severities, *str(row["severities"] or "").split(",")} - {""}))
+            details[int(row["scenario_run_id"])] = (counts, found, accepted + int(row["accepted"]))
+        return details
+
+    def load_scenario(self, scenario_run_id: int) -> ScenarioResult:
+        """Exactly what `Store.load_scenario` returns (a test holds them equal), faster over many nights:
+        descriptions, states and whole controls shared by steps and nights are decoded once."""
+        found = self._rows("select * from scenario_runs where id = ?", (scenario_run_id,))
+        if not found:
+            raise StoreError(f"{self.path}: no stored scenario run {scenario_run_id}")
+        result = build(ScenarioResult, unflatten(SCENARIO_COLUMNS, dict(found[0])))
+        steps = self._rows("select * from steps where scenario_run_id = ? order by idx", (scenario_run_id,))
+        members: dict[int, list[Control]] = {}
+        set_ids = sorted({int(row["set_id"]) for row in steps if row["set_id"] is not None})
+        for start in range(0, len(set_ids), _CHUNK):
+            chunk = set_ids[start : start + _CHUNK]
+            for set_id, key, kind, description_id, state_id in self.db.execute(
+                "select m.set_id, c.key, c.kind, m.description_id, m.state_id "
+                "from set_members m join controls c on c.id = m.control_id "
+                f"where m.set_id in ({', '.join('?' * len(chunk))}) order by m.set_id, m.position",
+                chunk,
+            ):
+                members.setdefault(int(set_id), []).append(
+                    self._control(str(key), str(kind), int(description_id), int(state_id))
+                )
+        result.steps = [
+            replace(
+                build(Observation, unflatten(STEP_COLUMNS, dict(row))),
+                controls=tuple(members.get(int(row["set_id"] or -1), ())),
+            )
+            for row in steps
+        ]
+        result.findings = [
+            build(Finding, unflatten(FINDING_COLUMNS, dict(row)))
+            for row in self._rows(
+                "select * from findings where scenario_run_id = ? order by id", (scenario_run_id,)
+            )
+        ]
+        return result
+
+    def _control(self, key: str, kind: str, description_id: int, state_id: int) -> Control:
+        cached = self._controls.get((key, kind, description_id, state_id))
+        if cached is None:
+            data = {**self._part("descriptions", description_id), **self._part("states", state_id)}
+            cached = self._controls[(key, kind, description_id, state_id)] = build(
+                Control, {**data, "key": key, "kind": kind}
+            )
+        return cached
+
+    def _part(self, table: str, row_id: int) -> dict[str, Any]:
+        cached = self._parts.get((table, row_id))
+        if cached is None:
+            cols = DESCRIPTION_COLUMNS if table == "descriptions" else STATE_COLUMNS
+            row = self._rows(f"select * from {table} where id = ?", (row_id,))[0]
+            cached = self._parts[(table, row_id)] = unflatten(cols, dict(row))
+        return cached
+
+    # -------------------------------------------------------------- history
+
+    def scenario_presence(self) -> Iterator[tuple[str, str, str, int]]:
+        """(run id, scenario, status, finding count) for every scenario of every run."""
+        for row in self.db.execute(
+            "select run_id, name, status, finding_count from scenario_runs order by id"
+        ):
+            yield str(row[0]), str(row[1]), str(row[2] or ""), int(row[3] or 0)
+
+    def finding_rows(
+        self, run_ids: Iterable[str] | None = None, scenarios: Iterable[str] | None = None
+    ) -> Iterator[FindingRow]:
+        """One row per finding identity (scenario, rule, control key) and run, at its first step."""
+        where, params = "where 1", []
+        if run_ids is not None:
+            wanted = list(run_ids)
+            where += f" and s.run_id in ({', '.join('?' * len(wanted))})"
+            params = wanted
+        if scenarios is not None:
+            names = list(scenarios)
+            where += f" and s.name in ({', '.join('?' * len(names))})"
+            params = params + names
+        for row in self.db.execute(
+            f"""
+            select s.run_id, s.name, f.rule, f.control_key, max(f.severity), min(f.step_idx),
+                   max(f.label), max(coalesce(f.accepted, 0))
+            from findings f join scenario_runs s on s.id = f.scenario_run_id
+            {where}
+            group by s.run_id, s.name, f.rule, f.control_key
+            """,
+            params,
+        ):
+            yield FindingRow(
+                str(row[0]),
+                str(row[1]),
+                str(row[2]),
+                str(row[3] or ""),
+                str(row[4] or ""),
+                int(row[5] or 0),
+                str(row[6] or ""),
+                bool(row[7]),
+            )
+
+    def finding_rows_of(self, wanted: Iterable[tuple[str | None, str]]) -> Iterator[FindingRow]:
+        """The finding rows of some (run id, scenario) pairs."""
+        by_run: dict[str, set[str]] = {}
+        for run_id, scenario in wanted:
+            if run_id:
+                by_run.setdefault(run_id, set()).add(scenario)
+        for run_id, names in by_run.items():
+            for start in range(0, len(names), _CHUNK):
+                yield from self.finding_rows([run_id], sorted(names)[start : start + _CHUNK])
+
+    def finding_identities(self) -> Iterator[tuple[str, str, str, str]]:
+        """(run id, scenario, rule, control key) of every finding: what history needs to follow them."""
+        for row in self.db.execute(
+            "select s.run_id, s.name, f.rule, f.control_key from findings f "
+            "join scenario_runs s on s.id = f.scenario_run_id"
+        ):
+            yield str(row[0]), str(row[1]), str(row[2]), str(row[3] or "")
+
+    def scenario_names(self, run_id: str) -> set[str]:
+        return {
+            str(r[0])
+            for r in self.db.execute("select distinct name from scenario_runs where run_id = ?", (run_id,))
+        }
+
+    def rule_counts_by_run(self) -> dict[str, dict[str, int]]:
+        """Findings per run and rule, for the chart of nights."""
+        counts: dict[str, dict[str, int]] = {}
+        for run_id, rule, n in self.db.execute(
+            "select s.run_id, f.rule, count(*) from findings f "
+            "join scenario_runs s on s.id = f.scenario_run_id group by s.run_id, f.rule"
+        ):
+            counts.setdefault(str(run_id), {})[str(rule)] = int(n)
         return counts
 
-    def steps(self, scenario_run_id: int) -> list[StepRecord]:
-        rows = self._rows("select * from steps where scenario_run_id = ? order by idx", (scenario_run_id,))
-        return [_step(row) for row in rows]
+    def fingerprints(self, by: str) -> dict[str, tuple[int, int, int, int]]:
+        """Per scenario (`by="name"`) or run (`by="run_id"`): highest scenario run id and count, highest
+        finding id and count. They change when a scenario is saved or its findings are rescored."""
+        assert by in ("name", "run_id")
+        return {
+            str(key): (int(a or 0), int(b), int(c or 0), int(d))
+            for key, a, b, c, d in self.db.execute(
+                f"select s.{by}, max(s.id), count(distinct s.id), max(f.id), count(f.id) "
+                f"from scenario_runs s left join findings f on f.scenario_run_id = s.id group by s.{by}"
+            )
+        }
 
-    def observations(self, scenario_run_id: int) -> list[ControlRecord]:
-        """Every control at every step, in step order and then page order."""
-        rows = self._rows(
-            """
-            select st.idx as step, o.*
-            from observations o
-            join steps st on st.id = o.step_id
-            join controls c on c.id = o.control_id
-            where st.scenario_run_id = ?
-            order by st.idx, o.position
-            """,
-            (scenario_run_id,),
-        )
-        return [_control(row) for row in rows]
+    def latest_scenario_runs(self) -> dict[str, tuple[int, str]]:
+        """Per scenario, its newest saved run: (scenario run id, run id)."""
+        return {
+            str(name): (int(i), str(run_id))
+            for name, i, run_id in self.db.execute(
+                "select name, max(id), run_id from scenario_runs group by name"
+            )
+        }
 
-    def findings(self, scenario_run_id: int) -> list[Finding]:
-        rows = self._rows(
-            "select * from findings where scenario_run_id = ? order by step_idx, id",
-            (scenario_run_id,),
+    # -------------------------------------------------------------- steps and their controls
+
+    def step_sets(self, run_id: str, scenario: str | None = None) -> list[StepSet]:
+        sql = (
+            "select s.name, s.id, s.status, st.idx, st.set_id from scenario_runs s "
+            "join steps st on st.scenario_run_id = s.id "
+            "where s.id in (select max(id) from scenario_runs where run_id = ? group by name)"
         )
-        return [_finding(row) for row in rows]
+        params: list[Any] = [run_id]
+        if scenario is not None:
+            sql += " and s.name = ?"
+            params.append(scenario)
+        return [
+            StepSet(str(r[0]), int(r[1]), str(r[2] or ""), int(r[3]), None if r[4] is None else int(r[4]))
+            for r in self.db.execute(sql + " order by s.name, st.idx", params)
+        ]
+
+    def step_set_ids(self, run_id: str) -> dict[tuple[str, int], int | None]:
+        """(scenario, step index) -> observation set id for one run; the last two runs asked are kept,
+        since comparing night after night asks for each run twice."""
+        cached = self._step_set_ids.get(run_id)
+        if cached is None:
+            cached = {
+                (name, idx): set_id
+                for name, idx, set_id in self.db.execute(
+                    "select s.name, st.idx, st.set_id from scenario_runs s "
+                    "join steps st on st.scenario_run_id = s.id "
+                    "where s.id in (select max(id) from scenario_runs where run_id = ? group by name)",
+                    (run_id,),
+                )
+            }
+            self._step_set_ids = {**dict(list(self._step_set_ids.items())[-1:]), run_id: cached}
+        return cached
+
+    def scenario_set_ids(self, scenario: str) -> dict[str, list[int]]:
+        """Every night's observation sets of one scenario: run id -> set ids in step order."""
+        found: dict[str, list[int]] = {}
+        for run_id, set_id in self.db.execute(
+            "select s.run_id, st.set_id from scenario_runs s join steps st on st.scenario_run_id = s.id "
+            "where s.name = ? and st.set_id is not null order by s.id, st.idx",
+            (scenario,),
+        ):
+            found.setdefault(run_id, []).append(set_id)
+        return found
+
+    def differing_refs(
+        self, pairs: Sequence[tuple[int, int]]
+    ) -> dict[tuple[int, int], tuple[list[Ref], list[Ref]]]:
+        """For each pair of observation sets (a, b), the refs of a that b lacks and those of b that a lacks;
+        found in SQL, so the many members two nights share are never read into Python."""
+        found: dict[tuple[int, int], tuple[list[Ref], list[Ref]]] = {pair: ([], []) for pair in pairs}
+        unique = list(found)
+        for start in range(0, len(unique), _CHUNK):
+            chunk = unique[start : start + _CHUNK]
+            values = ", ".join("(?, ?)" for _ in chunk)
+            lacks = (
+                "not exists (select 1 from set_members o where o.set_id = {other} and "
+                "o.control_id = m.control_id and o.description_id = m.description_id "
+                "and o.state_id = m.state_id)"
+            )
+            for side, set_a, set_b, *ref in self.db.execute(
+                f"""
+                with pairs(a, b) as (values {values})
+                select 0, p.a, p.b, m.position, m.control_id, m.description_id, m.state_id
+                from pairs p join set_members m on m.set_id = p.a where {lacks.format(other="p.b")}
+                union all
+                select 1, p.a, p.b, m.position, m.control_id, m.description_id, m.state_id
+                from pairs p join set_members m on m.set_id = p.b where {lacks.format(other="p.a")}
+                """,
+                [x for pair in chunk for x in pair],
+            ):
+                found[(int(set_a), int(set_b))][int(side)].append(Ref(*ref))
+        for before, after in found.values():
+            before.sort(key=lambda r: r.position)
+            after.sort(key=lambda r: r.position)
+        return found
+
+    def member(self, ref: Ref) -> Member:
+        """A ref with what the diff and the timeline show of it; each control, description and state is
+        read once per render (the tables are small: they hold what differs, not what repeats)."""
+        cache = self._cache
+        if not (
+            ref.control_id in cache.get("controls", {})
+            and ref.description_id in cache.get("descriptions", {})
+            and ref.state_id in cache.get("states", {})
+        ):
+            self._load_ref(ref)
+        key, kind = cache["controls"][ref.control_id]
+        label, frame_url, selector, consent = cache["descriptions"][ref.description_id]
+        checked, visible, disabled = cache["states"][ref.state_id]
+        return Member(
+            ref.position, ref.control_id, str(key), str(kind), str(label or ""), str(frame_url or ""),
+            str(selector or ""), bool(consent), None if checked is None else bool(checked), bool(visible),
+            bool(disabled),
+        )  # fmt: skip
+
+    def _load_ref(self, ref: Ref) -> None:
+        self._load("controls", "id, key, kind", [ref.control_id])
+        self._load(
+            "descriptions",
+            "id, coalesce(nullif(label, ''), nearby_text, ''), frame_url, selector, consent",
+            [ref.description_id],
+        )
+        self._load("states", "id, checked, visible, disabled", [ref.state_id])
+
+    def _load(self, table: str, columns: str, ids: Iterable[int]) -> None:
+        cache = self._cache.setdefault(table, {})
+        missing = sorted({i for i in ids if i not in cache})
+        for start in range(0, len(missing), _CHUNK):
+            chunk = missing[start : start + _CHUNK]
+            for row_id, *values in self.db.execute(
+                f"select {columns} from {table} where id in ({', '.join('?' * len(chunk))})", chunk
+            ):
+                cache[int(row_id)] = tuple(values)
+
+    def consent_states(self, set_ids: Iterable[int]) -> dict[int, dict[int, bool | None]]:
+        """Per observation set, its consent controls' checked state (control id -> True, False or None for
+        mixed), in page order. One packed row per set: a year of one scenario is a few thousand rows."""
+        wanted = sorted(set(set_ids))
+        found: dict[int, dict[int, bool | None]] = {i: {} for i in wanted}
+        decode = {"1": True, "0": False, "n": None}
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            for set_id, packed in self.db.execute(
+                f"""
+                select m.set_id, group_concat(m.control_id || ':' || coalesce(x.checked, 'n'), ' ')
+                from set_members m
+                join descriptions d on d.id = m.description_id
+                join states x on x.id = m.state_id
+                where m.set_id in ({", ".join("?" * len(chunk))}) and d.consent = 1
+                group by m.set_id
+                """,
+                chunk,
+            ):
+                states = found[int(set_id)]
+                for item in str(packed).split(" "):
+                    control_id, _, checked = item.partition(":")
+                    states[int(control_id)] = decode[checked]
+        return found
+
+    def control_names(self, control_ids: Iterable[int]) -> dict[int, tuple[str, str, str]]:
+        """Key, kind and the label it was first seen with, per control id."""
+        wanted = sorted(set(control_ids))
+        found: dict[int, tuple[str, str, str]] = {}
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            for control_id, key, kind, label in self.db.execute(
+                f"select id, key, kind, label from controls where id in ({', '.join('?' * len(chunk))})",
+                chunk,
+            ):
+                found[int(control_id)] = (str(key), str(kind or ""), str(label or ""))
+        return found
 
 
 def _text(value: Any) -> str:
@@ -236,6 +595,7 @@ def _json(value: Any, default: Any) -> Any:
 
 
 def _run(row: sqlite3.Row) -> Run:
+    keys = row.keys()
     return Run(
         id=_text(row["id"]),
         started_at=_text(row["started_at"]),
@@ -243,86 +603,26 @@ def _run(row: sqlite3.Row) -> Run:
         status=_text(row["status"]),
         base_url=_text(row["base_url"]),
         crawler_version=_text(row["crawler_version"]),
+        browser=_text(row["browser"]) if "browser" in keys else "",
+        host=_text(row["host"]) if "host" in keys else "",
+        shard=_text(row["shard"]) if "shard" in keys else "",
+        options=_json(row["options"], {}) if "options" in keys else {},
         scenario_count=int(row["saved_scenarios"]),
         finding_count=int(row["saved_findings"]),
         error_count=int(row["saved_errors"]),
     )
 
 
-def _scenario_run(row: sqlite3.Row, rule_counts: dict[str, int]) -> ScenarioRun:
+def _scenario_run(
+    row: sqlite3.Row, rule_counts: dict[str, int], severities: tuple[str, ...], accepted: int
+) -> ScenarioRun:
+    data = unflatten(SCENARIO_COLUMNS, dict(zip(row.keys(), tuple(row), strict=True)))
     return ScenarioRun(
         id=int(row["id"]),
         run_id=_text(row["run_id"]),
-        name=_text(row["name"]),
-        title=_text(row["title"]),
-        file=_text(row["file"]),
-        tags=tuple(str(tag) for tag in _json(row["tags"], [])),
-        status=_text(row["status"]),
-        error=_text(row["error"]),
-        started_at=_text(row["started_at"]),
-        finished_at=_text(row["finished_at"]),
+        result=build(ScenarioResult, data),
         finding_count=int(row["finding_count"] or 0),
         rule_counts=rule_counts,
-    )
-
-
-def _step(row: sqlite3.Row) -> StepRecord:
-    gaps = tuple(
-        Gap(
-            reason=_text(gap.get("reason")),
-            detail=_text(gap.get("detail")),
-            frame_url=_text(gap.get("frame_url")),
-        )
-        for gap in _json(row["gaps"], [])
-        if isinstance(gap, dict)
-    )
-    return StepRecord(
-        index=int(row["idx"]),
-        action=_text(row["action"]),
-        name=_text(row["name"]),
-        target=_text(row["target"]),
-        url=_text(row["url"]),
-        settle_ms=float(row["settle_ms"] or 0.0),
-        settled=bool(row["settled"]),
-        screenshot=_text(row["screenshot"]),
-        gaps=gaps,
-    )
-
-
-def _control(row: sqlite3.Row) -> ControlRecord:
-    checked = row["checked"]
-    return ControlRecord(
-        step=int(row["step"]),
-        control_id=int(row["control_id"]),
-        key=_text(row["key"]),
-        kind=_text(row["kind"]),
-        label=_text(row["label"]),
-        nearby_text=_text(row["nearby_text"]),
-        label_source=_text(row["label_source"]),
-        checked=None if checked is None else bool(checked),
-        consent=bool(row["consent"]),
-        purposes=tuple(str(p) for p in _json(row["purposes"], [])),
-        visible=bool(row["visible"]),
-        disabled=bool(row["disabled"]),
-        acted=bool(row["acted"]),
-        frame_url=_text(row["frame_url"]),
-        shadow=bool(row["shadow"]),
-        shadow_mode=_text(row["shadow_mode"]),
-        selector=_text(row["selector"]),
-    )
-
-
-def _finding(row: sqlite3.Row) -> Finding:
-    return Finding(
-        rule=_text(row["rule"]),
-        severity=_text(row["severity"]),
-        step=int(row["step_idx"]),
-        control=_text(row["control_key"]),
-        label=_text(row["label"]),
-        detail=_text(row["detail"]),
-        tags=tuple(str(tag) for tag in _json(row["tags"], [])),
-        measures=_json(row["measures"], {}),
-        frame_url=_text(row["frame_url"]),
-        selector=_text(row["selector"]),
-        evidence={str(k): str(v) for k, v in _json(row["evidence"], {}).items() if v},
+        severities=severities,
+        accepted_count=accepted,
     )

@@ -178,10 +178,13 @@ def write_outputs(
 
 
 def render(db: str, out: str, keep_days: int | None = None) -> Path:
+    """The report; a folder that cannot be written is an output error (the run itself is saved)."""
     from crawler import report as report_module
 
     try:
-        return report_module.render(db, out)
+        if keep_days is None:
+            return report_module.render(db, out)
+        return report_module.render(db, out, keep_days=keep_days)
     except OutputError:
         raise
     except CrawlerError as exc:

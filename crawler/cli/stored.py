@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from typing import Any
 
@@ -29,15 +30,46 @@ from crawler.store import Store, file_digest, observations_digest
 )
 @keep_days_option
 def report(db: str, out: str, keep_days: int) -> None:
-    """Render the HTML report of the runs in the database.
+    """Render the report site: the latest night against the one before, and every night's changes.
+
+    Only pages whose inputs changed are written (reports/manifest.json records what each was
+    rendered from); reports/summary.json holds the latest night's new, resolved and open findings.
 
     \b
     Example:
-      crawler report --db crawl.db --out reports/
+      crawler report --db crawl.db --out reports/ --keep-days 400
     """
     from crawler.cli.crawl import render
 
     click.echo(str(render(db, out, keep_days)))
+
+
+@cli.command("diff")
+@click.argument("run_a")
+@click.argument("run_b")
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
+@click.option(
+    "--html", "html_path", type=click.Path(dir_okay=False), help="Also write the comparison as a page."
+)
+def diff_command(run_a: str, run_b: str, db: str, as_json: bool, html_path: str | None) -> None:
+    """What changed from run RUN_A to run RUN_B: findings new and resolved, controls that appeared,
+    disappeared, changed state or were reworded. Exits 0; an unknown run id exits 2.
+
+    \b
+    Examples:
+      crawler diff 20261201T020000Z-1a2b 20261202T020000Z-3c4d --db crawl.db
+      crawler diff RUN_A RUN_B --json > changes.json
+    """
+    from crawler import diff
+    from crawler import report as report_module
+
+    changes = diff.between(db, run_a, run_b)
+    if html_path:
+        report_module.write_diff_page(changes, html_path)
+    click.echo(
+        json.dumps(changes.document(), ensure_ascii=False, indent=2) if as_json else diff.text(changes)
+    )
 
 
 @cli.command()
