@@ -93,7 +93,7 @@ def test_a_javascript_frame_is_shown_as_a_frame_not_as_the_page(shared_crawl: Sh
     assert rules(scenario) == {("preselected-consent", 0)}
     run = shared_crawl.crawl.doc["run"]["id"] if shared_crawl.crawl.doc else ""
     page = (shared_crawl.report / "runs" / run / "n-javascript-frame.html").read_text(encoding="utf-8")
-    assert 'in embedded frame: <span class="url">about:blank</span>' in page
+    assert 'in frame <span class="url"><bdi>about:blank</bdi></span>' in page
 
 
 def test_a_page_with_a_stalled_image_is_observed(shared_crawl: SharedCrawl) -> None:
