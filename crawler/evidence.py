@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw
 from playwright._impl._api_structures import FloatRect
 from playwright.async_api import Page
 
-from crawler.results import Box, Finding, Observation
+from crawler.results import Box, Control, Finding, Observation
 
 # Taller (or wider) pages are captured down to this size (CSS px): a 300,000 px page would otherwise take
 # minutes and gigabytes, and nobody reads a screenshot that long.
@@ -26,6 +26,25 @@ OUTLINE = (221, 0, 0)
 JPEG_QUALITY = 80
 
 
+def capture_height(
+    controls: Sequence[Control], before: Sequence[Control] | None, seen_bottom: float
+) -> float:
+    """How far down the page a step's screenshot must reach: what the person saw (the viewport) and every
+    control that appeared or changed at this step, with room for its crop.
+
+    A control that looks as it did at the step before is already on that step's screenshot, and a finding
+    points at the first step whose screenshot shows its control, so capturing it again only costs time: a
+    full page 18,000 px tall takes ten times as long as its viewport (bench/step_cost.py).
+    """
+    previous = {c.key: c for c in before or ()}
+    bottom = seen_bottom
+    for control in controls:
+        if control.tab or control.box is None or previous.get(control.key) == control:
+            continue
+        bottom = max(bottom, control.box.y + control.box.height + CROP_MARGIN[1])
+    return min(bottom, MAX_SCREENSHOT_HEIGHT)
+
+
 async def screenshot(
     page: Page,
     path: Path,
@@ -34,15 +53,22 @@ async def screenshot(
     mask: Sequence[str] = (),
     style: str | None = None,
     scale: float = 1.0,
+    height: float = MAX_SCREENSHOT_HEIGHT,
 ) -> tuple[float, float]:
-    """The whole page down to MAX_SCREENSHOT_HEIGHT; returns the captured size in CSS px.
+    """The page from its top down to `height` (at most MAX_SCREENSHOT_HEIGHT); returns the captured size in
+    CSS px.
 
     `mask` selectors are painted over (password fields); `style` is CSS applied while capturing; `scale` is
     the context's device scale factor. The page's size is measured by Playwright outside the page's reach
     (the clip is trimmed to it), so a page that lies about its height cannot shorten its own evidence.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    clip: FloatRect = {"x": 0, "y": 0, "width": MAX_SCREENSHOT_WIDTH, "height": MAX_SCREENSHOT_HEIGHT}
+    clip: FloatRect = {
+        "x": 0,
+        "y": 0,
+        "width": MAX_SCREENSHOT_WIDTH,
+        "height": min(height, MAX_SCREENSHOT_HEIGHT),
+    }
     await page.screenshot(
         path=path,
         full_page=True,
@@ -62,15 +88,35 @@ def evidence_step(finding: Finding, observations: Sequence[Observation]) -> Obse
     """The first step, from the finding's own on, at which a person could see its control on a screenshot."""
     candidates = [o for o in observations if o.index >= finding.step and o.screenshot]
     for observation in candidates:
-        control = next((c for c in observation.controls if c.key == finding.control), None)
+        control = _control(observation, finding.control)
+        if control is not None and control.visible and _captured(control.box, observation):
+            return observation
+    # A step's screenshot leaves out controls that look as they did at the step before (capture_height):
+    # an earlier step that shows the control exactly as it was at the finding's step is the same evidence.
+    at_step = next((o for o in observations if o.index == finding.step), None)
+    seen = _control(at_step, finding.control) if at_step is not None else None
+    for observation in reversed([o for o in observations if o.index < finding.step and o.screenshot]):
+        control = _control(observation, finding.control)
+        if control != seen:
+            break
         if control is not None and control.visible and _captured(control.box, observation):
             return observation
     return next((o for o in candidates if o.index == finding.step), None)
 
 
+def _control(observation: Observation, key: str) -> Control | None:
+    return next((c for c in observation.controls if c.key == key), None)
+
+
 def _captured(box: Box | None, observation: Observation) -> bool:
     size = observation.screenshot_size
-    return box is not None and size is not None and box.width > 0 and box.y < size[1] and box.x < size[0]
+    return (
+        box is not None
+        and size is not None
+        and box.width > 0
+        and box.y + box.height <= size[1]
+        and box.x < size[0]
+    )
 
 
 def attach(
@@ -87,7 +133,7 @@ def attach(
         if observation is None or observation.screenshot is None:
             attached.append(finding)
             continue
-        control = next((c for c in observation.controls if c.key == finding.control), None)
+        control = _control(observation, finding.control)
         box = control.box if control is not None else None
         evidence: dict[str, object] = {"screenshot": observation.screenshot, "step": observation.index}
         if box is not None and _captured(box, observation):

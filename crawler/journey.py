@@ -188,7 +188,12 @@ class Journey:
             controls += popup_controls
             gaps.extend(popup_gaps)
         # A blocked page cannot be captured either; waiting for its screenshot would only add a timeout.
-        screenshot, size = (None, None) if blocked else await self._screenshot(page, index, gaps)
+        height = evidence.capture_height(
+            controls,
+            self.observations[-1].controls if self.observations else None,
+            self.collector.seen.get("bottom", 0),
+        )
+        screenshot, size = (None, None) if blocked else await self._screenshot(page, index, gaps, height)
         self.observations.append(
             Observation(
                 index=index,
@@ -260,7 +265,7 @@ class Journey:
         return tuple(_in_tab(c, number) for c in controls), [note, *gaps]
 
     async def _screenshot(
-        self, page: Page, index: int, gaps: list[Gap]
+        self, page: Page, index: int, gaps: list[Gap], height: float = evidence.MAX_SCREENSHOT_HEIGHT
     ) -> tuple[str | None, tuple[float, float] | None]:
         if self.settings.shots is None:
             return None, None
@@ -274,6 +279,7 @@ class Journey:
                     mask=self._mask(),
                     style=REDACT_STYLE if self.settings.redact else None,
                     scale=float(self.scenario.context_options().get("device_scale_factor") or 1),
+                    height=height,
                 ),
                 self.scenario.timeout_ms / 1000 + 5,
             )

@@ -11,7 +11,7 @@ import asyncio
 import json
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -98,6 +98,8 @@ class Collector:
     gate: str
     key: str
     timeout_s: float = 30.0
+    seen: dict[str, float] = field(default_factory=dict, compare=False)
+    """Where the last `take` found the viewport, in page CSS px: `bottom` (scroll y + viewport height)."""
 
     @classmethod
     def new(cls, timeout_s: float = 30.0) -> Collector:
@@ -182,6 +184,7 @@ class Collector:
         main = next((v.data for v in views if v.frame is page.main_frame), None)
         viewport = (main or {}).get("viewport") or {"width": 0, "height": 0}
         scroll = (main or {}).get("scroll") or {"x": 0, "y": 0}
+        self.seen["bottom"] = float(scroll["y"]) + float(viewport["height"])
         keys = KeyMaker()
         controls: list[Control] = []
         probed: dict[str, None] = {}

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from crawler.evidence import CROP_MARGIN, MAX_SCREENSHOT_HEIGHT, OUTLINE
+from crawler.evidence import CROP_MARGIN, MAX_SCREENSHOT_HEIGHT, OUTLINE, capture_height, evidence_step
+from crawler.results import Box, Control, Finding, Observation
 from crawler.server import SiteServer
 
 
@@ -98,9 +99,69 @@ def test_335_preticked_vendors_cost_one_screenshot_per_step(crawl: Any, tmp_path
     steps = [s["screenshot"] for s in scenario["steps"]]
     full_size = {p for p in on_disk(result.db) if "-finding-" not in p}
     assert full_size == set(steps) and len(steps) == 2
-    for path in full_size:
+    heights = []
+    for path in steps:
         with Image.open(result.db.parent / path) as image:
-            assert image.height <= MAX_SCREENSHOT_HEIGHT
+            heights.append(image.height)
+    # The second step saw exactly what the first did: its screenshot is what the person saw, not the page.
+    assert (
+        MAX_SCREENSHOT_HEIGHT >= heights[0] > 10_000
+        and heights[1] == scenario["steps"][1]["screenshot_size"][1]
+    )
+    assert heights[1] < 2_000
+    bottoms = {c["key"]: c["box"]["y"] + c["box"]["height"] for c in scenario["steps"][0]["controls"]}
+    # Every box inside the capped first screenshot is evidence there; those beyond the cap have none.
+    for f in findings:
+        assert bool(f["evidence"].get("box")) == (bottoms[f["control"]] <= MAX_SCREENSHOT_HEIGHT), f
+        assert f["evidence"]["step"] == 0
     crops = [result.db.parent / f["evidence"]["crop"] for f in findings if f["evidence"].get("crop")]
+    assert len(crops) == sum(1 for f in findings if f["evidence"].get("box")) > 250
     assert all(path.stat().st_size < 60_000 for path in crops)
     assert on_disk(result.db) == referenced([scenario])
+
+
+def control(key: str, y: float, checked: bool = False, tab: int = 0) -> Control:
+    return Control(key=key, kind="checkbox", checked=checked, box=Box(10, y, 20, 20), tab=tab)
+
+
+@pytest.mark.parametrize(
+    ("controls", "before", "expected"),
+    [
+        # Nothing changed: what the person saw is enough.
+        ([control("a", 5_000)], [control("a", 5_000)], 720),
+        # The first step: every control is new, the lowest one decides.
+        ([control("a", 100), control("b", 5_000)], None, 5_020 + CROP_MARGIN[1]),
+        # Ticked since the step before: captured again, with room for its crop.
+        ([control("a", 5_000, checked=True)], [control("a", 5_000)], 5_020 + CROP_MARGIN[1]),
+        # Moved.
+        ([control("a", 3_000)], [control("a", 5_000)], 3_020 + CROP_MARGIN[1]),
+        # A control in another tab is not on this page's screenshot.
+        ([control("a", 9_000, tab=1)], None, 720),
+        # Never beyond the cap.
+        ([control("a", 90_000)], None, MAX_SCREENSHOT_HEIGHT),
+    ],
+)
+def test_capture_height(controls: list[Control], before: list[Control] | None, expected: float) -> None:
+    assert capture_height(controls, before, 720) == expected
+
+
+def observation(index: int, controls: list[Control], height: float) -> Observation:
+    return Observation(
+        index=index,
+        action="snapshot",
+        name="",
+        url="http://x/",
+        controls=tuple(controls),
+        screenshot=f"{index:03d}.jpg",
+        screenshot_size=(1280, height),
+    )
+
+
+def test_evidence_from_an_earlier_step_that_shows_the_control_as_it_was() -> None:
+    low = control("a", 5_000, checked=True)
+    steps = [observation(0, [low], 6_000), observation(1, [low], 720), observation(2, [low], 720)]
+    finding = Finding(rule="r", severity="high", step=1, control="a", label="", detail="")
+    assert evidence_step(finding, steps) is steps[0]
+    # Ticked only at step 1: step 0's picture shows another state and is no evidence.
+    steps[0] = observation(0, [control("a", 5_000)], 6_000)
+    assert evidence_step(finding, steps) is steps[1]
