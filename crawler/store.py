@@ -380,17 +380,19 @@ def _hash(values: tuple[Any, ...]) -> bytes:
 
 class _Sets:
     """Finds or adds the shared rows of one step's observations; remembers ids so unchanged nights cost
-    a dictionary lookup, not a query."""
+    a dictionary lookup, not a query, and flattened controls so an unchanged step costs no flattening."""
+
+    MEMO_LIMIT = 100_000
 
     def __init__(self, db: sqlite_utils.Database) -> None:
         self.db = db
         self.ids: dict[tuple[str, bytes], int] = {}
+        self.flat: dict[Control, tuple[bytes, tuple[Any, ...], bytes, tuple[Any, ...]]] = {}
 
     def set_id(self, members: Sequence[tuple[int, Control]]) -> int:
-        descriptions = [flatten(c, DESCRIPTION_COLUMNS) for _, c in members]
-        states = [flatten(c, STATE_COLUMNS) for _, c in members]
-        description_ids = self._ids("descriptions", DESCRIPTION_COLUMNS, descriptions)
-        state_ids = self._ids("states", STATE_COLUMNS, states)
+        flat = [self._flatten(c) for _, c in members]
+        description_ids = self._ids("descriptions", DESCRIPTION_COLUMNS, [(h, v) for h, v, _, _ in flat])
+        state_ids = self._ids("states", STATE_COLUMNS, [(h, v) for _, _, h, v in flat])
         rows = [
             (position, control_id, d, s)
             for position, ((control_id, _), d, s) in enumerate(
@@ -410,10 +412,22 @@ class _Sets:
         )
         return set_id
 
-    def _ids(self, table: str, cols: Sequence[Column], values: list[tuple[Any, ...]]) -> list[int]:
-        hashes = [_hash(v) for v in values]
+    def _flatten(self, control: Control) -> tuple[bytes, tuple[Any, ...], bytes, tuple[Any, ...]]:
+        found = self.flat.get(control)
+        if found is None:
+            if len(self.flat) >= self.MEMO_LIMIT:
+                self.flat.clear()
+            description = flatten(control, DESCRIPTION_COLUMNS)
+            state = flatten(control, STATE_COLUMNS)
+            found = self.flat[control] = (_hash(description), description, _hash(state), state)
+        return found
+
+    def _ids(
+        self, table: str, cols: Sequence[Column], flat: list[tuple[bytes, tuple[Any, ...]]]
+    ) -> list[int]:
+        hashes = [h for h, _ in flat]
         known = self._lookup(table, hashes)
-        missing = {h: v for h, v in zip(hashes, values, strict=True) if h not in known}
+        missing = {h: v for h, v in flat if h not in known}
         if missing:
             names = ", ".join(["hash", *(_quote(c.name) for c in cols)])
             marks = ", ".join("?" * (len(cols) + 1))
@@ -747,14 +761,24 @@ class Store:
         for observation in result.steps:
             for control in observation.controls:
                 first_seen.setdefault(control.key, control)
+        known: dict[str, int] = {}
+        keys = list(first_seen)
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            known.update(
+                (str(key), int(row_id))
+                for row_id, key in self.db.execute(
+                    f"select id, key from controls where scenario = ? and key in ({marks})",
+                    [result.name, *chunk],
+                ).fetchall()
+            )
         ids: dict[str, int] = {}
         for key, control in first_seen.items():
-            existing = self.db.execute(
-                "select id from controls where scenario = ? and key = ?", [result.name, key]
-            ).fetchone()
+            existing = known.get(key)
             ids[key] = (
-                int(existing[0])
-                if existing
+                existing
+                if existing is not None
                 else _insert(
                     self.db,
                     "controls",
