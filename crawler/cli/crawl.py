@@ -276,8 +276,7 @@ def nightly(
 def send_summary(db: str, webhook: str, report_url: str | None) -> bool:
     from crawler.cli.stored import night_summary
 
-    with Store(db, readonly=True) as store:
-        payload = night_summary(store, report_url)
+    payload = night_summary(db, report_url)
     if payload is None:
         err.print("[yellow]warning:[/] no completed run to notify about")
         return False

@@ -15,7 +15,6 @@ from crawler import scenario
 from crawler.cli.group import cli, err
 from crawler.cli.options import DEFAULT_REPORTS, db_option, keep_days_option
 from crawler.errors import EXIT_FINDINGS, EXIT_OK, StoreError
-from crawler.results import Status
 from crawler.store import Store, file_digest, observations_digest
 
 
@@ -303,46 +302,25 @@ def migrate(db: str) -> None:
         err.print(f"{escape(db)} is at schema {store.version}.")
 
 
-def night_summary(store: Store, report_url: str | None) -> dict[str, Any] | None:
-    """The latest completed run against the one before: what a notification says."""
-    completed = [rid for rid in store.run_ids() if store.run_header(rid).status == Status.COMPLETED]
-    if not completed:
-        return None
-    latest = store.run_header(completed[-1])
-    now = _finding_rows(store, latest.id)
-    before = _finding_rows(store, completed[-2]) if len(completed) > 1 else {}
-    ran = {row["scenario"] for row in now.values()} | set(_scenario_names(store, latest.id))
-    new = [row for key, row in now.items() if key not in before]
-    resolved = [row for key, row in before.items() if key not in now and row["scenario"] in ran]
+def night_summary(db: str, report_url: str | None) -> dict[str, Any] | None:
+    """The latest completed night against the night before, as the report's overview tells it: what a
+    notification says."""
+    from crawler.history import History
+    from crawler.queries import Results
+
+    with Results(db) as results:
+        history = History(results, results.runs())
+        latest = history.latest_complete()
+        if latest is None:
+            return None
+        changes = history.changes(latest)
+    fields = ("scenario", "rule", "step", "control", "label", "severity")
     return notifier.summary_payload(
         run_id=latest.id,
         started_at=latest.started_at,
         status=str(latest.status),
-        new=new,
-        resolved=resolved,
-        open_count=len(now),
+        new=[{name: getattr(f, name) for name in fields} for f in changes.new],
+        resolved=[{name: getattr(f, name) for name in fields} for f in changes.resolved],
+        open_count=len(changes.open),
         report_url=report_url,
     )
-
-
-def _scenario_names(store: Store, run_id: str) -> list[str]:
-    return [str(r[0]) for r in store.db.execute("select name from scenario_runs where run_id = ?", [run_id])]
-
-
-def _finding_rows(store: Store, run_id: str) -> dict[tuple[str, str, str], dict[str, Any]]:
-    rows = store.db.execute(
-        "select scenario, rule, step, control_key, label, severity from findings_with_context "
-        "where run_id = ?",
-        [run_id],
-    ).fetchall()
-    return {
-        (scenario, rule, control): {
-            "scenario": scenario,
-            "rule": rule,
-            "step": step,
-            "control": control,
-            "label": label,
-            "severity": severity,
-        }
-        for scenario, rule, step, control, label, severity in rows
-    }
