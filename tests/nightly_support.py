@@ -98,8 +98,12 @@ def rows(db: Path, sql: str, params: tuple[object, ...] = ()) -> list[tuple[Any,
 
 
 def saved(db: Path) -> int:
+    """Scenarios saved so far, read without creating the file before the crawler does."""
     try:
-        return int(rows(db, "select count(*) from scenario_runs")[0][0])
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+            count = int(conn.execute("select count(*) from scenario_runs").fetchone()[0])
+        conn.close()
+        return count
     except sqlite3.Error:
         return 0
 
