@@ -109,6 +109,24 @@ def test_the_night_before_is_the_last_completed_one(store: Store) -> None:
     assert [f.control for f in found.new] == ["offers"]
 
 
+def test_a_notification_names_its_own_night_even_when_interrupted(store: Store) -> None:
+    from crawler.cli.stored import night_summary
+
+    first = night(store, 1, scenario("shop", [OFFERS]))
+    cut = night(
+        store, 2, scenario("shop", [TICKED], findings=[preselected(TICKED)]), status=Status.INTERRUPTED
+    )
+    store.close()
+
+    told = night_summary(str(store.path), None, cut)
+    assert told is not None
+    assert told["run"] == {"id": cut, "started_at": "2025-01-02T02:00:00+00:00", "status": "interrupted"}
+    assert [f["control"] for f in told["new_findings"]] == ["offers"]
+    # Without a night named, the latest completed one, as `crawler notify` posts it.
+    latest = night_summary(str(store.path), None)
+    assert latest is not None and latest["run"]["id"] == first and latest["new_findings"] == []
+
+
 def test_diff_pairs_a_reworded_control_by_position_or_selector(store: Store) -> None:
     old = box("consent-old", "I agree to marketing")
     reworded = box("consent-new", "I agree to marketing emails")

@@ -269,14 +269,14 @@ def nightly(
         result, params["json_path"], params["junit_path"], crawl.db, report_dir, keep_days=keep_days
     )
     if notify_webhook:
-        send_summary(crawl.db, notify_webhook, report_url)
+        send_summary(crawl.db, notify_webhook, report_url, result.id)
     finish(crawl, result, problems)
 
 
-def send_summary(db: str, webhook: str, report_url: str | None) -> bool:
+def send_summary(db: str, webhook: str, report_url: str | None, run_id: str | None = None) -> bool:
     from crawler.cli.stored import night_summary
 
-    payload = night_summary(db, report_url)
+    payload = night_summary(db, report_url, run_id)
     if payload is None:
         err.print("[yellow]warning:[/] no completed run to notify about")
         return False

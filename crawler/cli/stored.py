@@ -302,15 +302,16 @@ def migrate(db: str) -> None:
         err.print(f"{escape(db)} is at schema {store.version}.")
 
 
-def night_summary(db: str, report_url: str | None) -> dict[str, Any] | None:
-    """The latest completed night against the night before, as the report's overview tells it: what a
-    notification says."""
+def night_summary(db: str, report_url: str | None, run_id: str | None = None) -> dict[str, Any] | None:
+    """A night (by default the latest completed one) against the nights before, as the report's overview
+    tells it: what a notification says. An interrupted night says so, with what its finished scenarios
+    found."""
     from crawler.history import History
     from crawler.queries import Results
 
     with Results(db) as results:
         history = History(results, results.runs())
-        latest = history.latest_complete()
+        latest = history.by_id.get(run_id) if run_id else history.latest_complete()
         if latest is None:
             return None
         changes = history.changes(latest)
