@@ -58,6 +58,7 @@ lint: $(STAMP)
 bench: setup
 	$(BIN)/python bench/observe_1000.py
 	$(BIN)/python bench/consent_1000.py
+	$(BIN)/python bench/step_cost.py
 
 clean:
 	rm -rf $(VENV) reports/*.html reports/runs reports/assets reports/screenshots demo.db* demo-screenshots .pytest_cache
