@@ -55,10 +55,13 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check --quiet crawler tests bench
 	$(BIN)/mypy
 
+# throughput.py in its short form (about 4 minutes); the full one (200 scenarios, four concurrencies and
+# worker processes) takes about an hour: see bench/README.md.
 bench: setup
 	$(BIN)/python bench/observe_1000.py
 	$(BIN)/python bench/consent_1000.py
 	$(BIN)/python bench/step_cost.py
+	$(BIN)/python bench/throughput.py --scenarios 32 --serial-scenarios 12 --concurrency 1,4 --workers ""
 
 clean:
 	rm -rf $(VENV) reports/*.html reports/runs reports/assets reports/screenshots demo.db* demo-screenshots .pytest_cache
