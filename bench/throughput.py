@@ -52,6 +52,10 @@ from urllib.parse import parse_qs, urlsplit
 from crawler import runner
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from observe_1000 import _cpu_model, _git_commit  # noqa: E402  (a sibling script, not a package)
+
 ROOT = HERE.parent
 RESULTS = HERE / "results" / "throughput.json"
 DEFAULT_WORK = ROOT / "bench-work" / "throughput"
@@ -560,23 +564,6 @@ def _loadavg() -> list[float]:
         return [round(x, 2) for x in os.getloadavg()]
     except OSError:
         return []
-
-
-def _git_commit() -> str:
-    done = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=HERE, capture_output=True, text=True, check=False
-    )
-    return done.stdout.strip() or "unknown"
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def _available_mb() -> int:
