@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,6 +72,26 @@ def run_cli(*args: str, cwd: Path | None = None, timeout: float = 180) -> subpro
         check=False,
         env={**os.environ, "NO_COLOR": "1", "COLUMNS": "200"},
     )
+
+
+def poll(check: Callable[[], bool], what: str, seconds: float = 60) -> None:
+    """Wait until `check()` holds; fail the test after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(0.1)
+
+
+def process_stats() -> Iterator[tuple[int, list[str]]]:
+    """Every live process as (pid, the fields of /proc/PID/stat after its name): state, parent, group..."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            # Split after the parenthesised name, which may hold spaces.
+            yield int(entry.name), stat.rsplit(")", 1)[1].split()
 
 
 def crawl_scenarios(root: Path, scenarios: dict[str, str], base_url: str, *extra: str) -> Crawl:

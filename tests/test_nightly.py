@@ -46,7 +46,7 @@ import pytest
 import xmlschema
 
 from crawler.server import SiteServer
-from tests.conftest import run_cli
+from tests.conftest import poll, process_stats, run_cli
 from tests.nightly_support import (
     MARKETING,
     Loopback,
@@ -54,7 +54,6 @@ from tests.nightly_support import (
     by_name,
     consent_page,
     load_json,
-    poll,
     rows,
     running,
     saved,
@@ -87,18 +86,7 @@ def stored(db: Path, run_id: str) -> dict[str, str]:
 
 def session_processes(session: int) -> list[int]:
     """Processes still in the process group a test started (the crawler's, Chromium's among them)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            # The process group is the 3rd field after the parenthesised name, which may hold spaces.
-            fields = stat.rsplit(")", 1)[1].split()
-            if int(fields[2]) == session and fields[0] != "Z":
-                found.append(int(entry.name))
-    return found
+    return [pid for pid, fields in process_stats() if int(fields[2]) == session and fields[0] != "Z"]
 
 
 @pytest.mark.slow

@@ -20,14 +20,13 @@ import pytest
 
 from crawler import browser, shard
 from crawler.server import SiteServer
-from tests.conftest import run_cli
+from tests.conftest import poll, run_cli
 from tests.nightly_support import (
     MARKETING,
     PARTNERS,
     by_name,
     consent_page,
     load_json,
-    poll,
     rows,
     scenario,
     write_pages,

@@ -5,29 +5,18 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import poll, process_stats
 from tests.hostile.conftest import HostileSite, scenario
 
 
 def children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                # The parent pid is the 4th field after the parenthesised name, which may hold spaces.
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry.name))
-    return found
+    return [child for child, fields in process_stats() if int(fields[1]) == pid]
 
 
 def browser_process(root: int) -> int | None:
@@ -43,21 +32,6 @@ def browser_process(root: int) -> int | None:
             return pid
         pending.extend(children(pid))
     return None
-
-
-def saved(db: Path) -> int:
-    try:
-        with sqlite3.connect(db) as conn:
-            return int(conn.execute("select count(*) from scenario_runs").fetchone()[0])
-    except sqlite3.Error:
-        return 0
-
-
-def poll(check: object, what: str, seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():  # type: ignore[operator]
-        assert time.monotonic() < deadline, f"gave up waiting for {what}"
-        time.sleep(0.1)
 
 
 @pytest.mark.slow
@@ -78,7 +52,11 @@ def test_the_crawl_goes_on_when_chromium_is_killed(tmp_path: Path, hostile_site:
         start_new_session=True,
     )
     try:
-        poll(lambda: "/tab.html?victim" in hostile_site.requested, "the victim's page to be requested")
+        poll(
+            lambda: "/tab.html?victim" in hostile_site.requested,
+            "the victim's page to be requested",
+            seconds=120,
+        )
         chromium = browser_process(crawl.pid)
         assert chromium is not None, "no Chromium among the crawler's processes"
         os.kill(chromium, signal.SIGKILL)
