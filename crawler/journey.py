@@ -188,12 +188,7 @@ class Journey:
             controls += popup_controls
             gaps.extend(popup_gaps)
         # A blocked page cannot be captured either; waiting for its screenshot would only add a timeout.
-        height = evidence.capture_height(
-            controls,
-            self.observations[-1].controls if self.observations else None,
-            self.collector.seen.get("bottom", 0),
-        )
-        screenshot, size = (None, None) if blocked else await self._screenshot(page, index, gaps, height)
+        screenshot, size = (None, None) if blocked else await self._screenshot(page, index, gaps, controls)
         self.observations.append(
             Observation(
                 index=index,
@@ -265,10 +260,14 @@ class Journey:
         return tuple(_in_tab(c, number) for c in controls), [note, *gaps]
 
     async def _screenshot(
-        self, page: Page, index: int, gaps: list[Gap], height: float = evidence.MAX_SCREENSHOT_HEIGHT
+        self, page: Page, index: int, gaps: list[Gap], controls: tuple[Control, ...]
     ) -> tuple[str | None, tuple[float, float] | None]:
         if self.settings.shots is None:
             return None, None
+        # Controls unchanged since the step before are on its screenshot, if it has one.
+        last = self.observations[-1] if self.observations else None
+        before = last.controls if last is not None and last.screenshot else None
+        height = evidence.capture_height(controls, before, self.collector.seen.get("bottom", 0))
         path = self.settings.shots / f"{index:03d}.jpg"
         try:
             size = await asyncio.wait_for(
