@@ -169,9 +169,12 @@ class Journey:
         probed: tuple[str, ...] = ()
         settle_ms, settled = 0.0, False
         blocked: PageBlocked | None = None
+        seen_bottom = 0.0
         try:
             settle_ms, settled = await self._settled(page)
             controls, found_gaps, probed = await self._take(page)
+            # Read now: observing a tab the step opened moves the collector's record to that tab.
+            seen_bottom = self.collector.seen.get("bottom", 0.0)
             gaps.extend(found_gaps)
         except PageBlocked as exc:
             blocked = exc
@@ -188,7 +191,9 @@ class Journey:
             controls += popup_controls
             gaps.extend(popup_gaps)
         # A blocked page cannot be captured either; waiting for its screenshot would only add a timeout.
-        screenshot, size = (None, None) if blocked else await self._screenshot(page, index, gaps, controls)
+        screenshot, size = (
+            (None, None) if blocked else await self._screenshot(page, index, gaps, controls, seen_bottom)
+        )
         self.observations.append(
             Observation(
                 index=index,
@@ -260,14 +265,14 @@ class Journey:
         return tuple(_in_tab(c, number) for c in controls), [note, *gaps]
 
     async def _screenshot(
-        self, page: Page, index: int, gaps: list[Gap], controls: tuple[Control, ...]
+        self, page: Page, index: int, gaps: list[Gap], controls: tuple[Control, ...], seen_bottom: float
     ) -> tuple[str | None, tuple[float, float] | None]:
         if self.settings.shots is None:
             return None, None
         # Controls unchanged since the step before are on its screenshot, if it has one.
         last = self.observations[-1] if self.observations else None
         before = last.controls if last is not None and last.screenshot else None
-        height = evidence.capture_height(controls, before, self.collector.seen.get("bottom", 0))
+        height = evidence.capture_height(controls, before, seen_bottom)
         path = self.settings.shots / f"{index:03d}.jpg"
         try:
             size = await asyncio.wait_for(
